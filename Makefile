@@ -1,0 +1,59 @@
+# Symposium. Two commands do everything on a fresh Debian machine, as root:
+#   make run    install what is missing, build, serve on :8000 (embedded storage)
+#   make test   the whole suite, including the cgroup v2 guest and browser tests
+SHELL := /bin/bash
+GO    ?= go
+BIN   := $(CURDIR)/bin
+export SANDBOX_RUNNER := $(BIN)/sandbox-runner
+export GOTOOLCHAIN ?= auto
+
+APT_PKGS := gcc libc6-dev libseccomp-dev pkg-config
+TEST_APT_PKGS := qemu-system-x86 cpio chromium shellcheck
+
+.PHONY: all deps test-deps build run test test-go test-cgroup2 bench proto clean
+
+all: build
+
+# deps installs only what is missing (dpkg -s), so repeated runs cost nothing.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if ! command -v $(GO) >/dev/null 2>&1; then missing="$$missing golang-go"; fi; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+test-deps: deps
+	@missing=""; for p in $(TEST_APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+# The supervisor has no cgo; the runner is the only cgo binary (libseccomp).
+build: deps
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/symposium .
+	CGO_ENABLED=1 $(GO) build -o $(BIN)/sandbox-runner ./sandbox-runner
+
+run: build
+	$(BIN)/symposium
+
+test: test-deps build test-go test-cgroup2
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+# cgroup v2 exists here only inside a QEMU guest (software emulation).
+test-cgroup2: build
+	bash supervisor/cgroup/guesttest/run.sh
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./sandbox-runner/engine/ ./storage/...
+	$(GO) run ./web/bench -runner $(BIN)/sandbox-runner -symposium $(BIN)/symposium
+
+proto:
+	@command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)
+	$(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	$(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.0
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc -I ipc/sandboxpb \
+	  --go_out=paths=source_relative:ipc/sandboxpb --go-grpc_out=paths=source_relative:ipc/sandboxpb \
+	  ipc/sandboxpb/sandbox.proto
+
+clean:
+	rm -rf $(BIN)

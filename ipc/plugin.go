@@ -1,0 +1,119 @@
+package ipc
+
+import (
+	"context"
+	"sync"
+
+	plugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/symposium/symposium/ipc/sandboxpb"
+)
+
+// Handshake is shared by the supervisor and the runner. The cookie only
+// stops the runner from being started by hand by mistake; it is no security
+// boundary (confinement is).
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  1,
+	MagicCookieKey:   "SYMPOSIUM_SANDBOX_PLUGIN",
+	MagicCookieValue: "f3d1c2a8-isolate",
+}
+
+// PluginName is the single plugin the runner serves.
+const PluginName = "sandbox"
+
+// Executor runs a content block inside the isolate. host is nil when the
+// supervisor offers no Host service for this request.
+type Executor interface {
+	Execute(ctx context.Context, req *sandboxpb.ExecuteRequest, host sandboxpb.HostClient) (*sandboxpb.ExecuteResponse, error)
+}
+
+// SandboxPlugin is the go-plugin definition of the sandbox. The runner sets
+// Executor; the supervisor leaves it nil and gets a *Client from Dispense.
+type SandboxPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	Executor Executor
+}
+
+// Plugins returns the plugin set for either side.
+func Plugins(e Executor) plugin.PluginSet {
+	return plugin.PluginSet{PluginName: &SandboxPlugin{Executor: e}}
+}
+
+// GRPCServer registers the sandbox service in the runner.
+func (p *SandboxPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
+	sandboxpb.RegisterSandboxServer(s, &server{exec: p.Executor, broker: broker})
+	return nil
+}
+
+// GRPCClient returns the supervisor's handle on one isolate.
+func (p *SandboxPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, cc *grpc.ClientConn) (interface{}, error) {
+	return &Client{rpc: sandboxpb.NewSandboxClient(cc), broker: broker}, nil
+}
+
+// Client is the supervisor side of one isolate.
+type Client struct {
+	rpc    sandboxpb.SandboxClient
+	broker *plugin.GRPCBroker
+
+	mu     sync.Mutex
+	hostID uint32
+}
+
+// ServeHost offers h to the isolate over the go-plugin broker. With broker
+// multiplexing the isolate reaches it over its existing connection, so it
+// never needs to open a socket of its own. It is served once per isolate.
+func (c *Client) ServeHost(h sandboxpb.HostServer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hostID != 0 || h == nil {
+		return
+	}
+	id := c.broker.NextId()
+	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
+		s := grpc.NewServer(opts...)
+		sandboxpb.RegisterHostServer(s, h)
+		return s
+	})
+	c.hostID = id
+}
+
+// Execute runs a block in the isolate.
+func (c *Client) Execute(ctx context.Context, req *sandboxpb.ExecuteRequest) (*sandboxpb.ExecuteResponse, error) {
+	c.mu.Lock()
+	req.HostBrokerId = c.hostID
+	c.mu.Unlock()
+	return c.rpc.Execute(ctx, req)
+}
+
+type server struct {
+	sandboxpb.UnimplementedSandboxServer
+	exec   Executor
+	broker *plugin.GRPCBroker
+
+	mu    sync.Mutex
+	hosts map[uint32]sandboxpb.HostClient
+}
+
+func (s *server) Execute(ctx context.Context, req *sandboxpb.ExecuteRequest) (*sandboxpb.ExecuteResponse, error) {
+	return s.exec.Execute(ctx, req, s.host(req.GetHostBrokerId()))
+}
+
+// host returns a client for the supervisor's Host service, dialled lazily on
+// first use so that blocks which never call the host pay nothing.
+func (s *server) host(id uint32) sandboxpb.HostClient {
+	if id == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hosts[id]; ok {
+		return h
+	}
+	h := &lazyHost{broker: s.broker, id: id}
+	if s.hosts == nil {
+		s.hosts = map[uint32]sandboxpb.HostClient{}
+	}
+	s.hosts[id] = h
+	return h
+}

@@ -1,0 +1,198 @@
+// Command symposium is the supervisor: it serves the content-block API and
+// UI, and starts, confines and monitors one sandbox-runner isolate per block.
+//
+//	symposium              serve (configuration from the environment and .env)
+//	symposium selftest     run the runner's confinement selftest as in service
+//	symposium provision    plan or apply the GCP resources (see --help)
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/symposium/symposium/supervisor/cgroup"
+	"github.com/symposium/symposium/supervisor/config"
+	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/supervisor/monitor"
+	"github.com/symposium/symposium/web"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	env, err := config.LoadDotEnv(".env", os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "symposium:", err)
+		return 2
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "symposium:", err)
+		return 2
+	}
+	logger := newLogger(cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "", "serve":
+		return serve(ctx, cfg, env, logger)
+	case "selftest":
+		return selftest(ctx, cfg, logger)
+	case "-h", "--help", "help":
+		fmt.Println("usage: symposium [serve | selftest | provision plan|apply]")
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "symposium: unknown command %q (want serve, selftest or provision)\n", cmd)
+		return 2
+	}
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// start brings up the cgroup and isolate managers.
+func start(cfg config.Config, logger *slog.Logger, opts ...isolate.Option) (*cgroup.Manager, *isolate.Manager, error) {
+	cg, err := cgroup.New(cgroup.WithLogger(logger), cgroup.WithName(cfg.CgroupName))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cgroups: %w", err)
+	}
+	det := cg.Detection()
+	if det.Mode == cgroup.ModeNone {
+		logger.Error("NO KERNEL RESOURCE LIMITS: no writable cgroup hierarchy; isolates run with rlimits and the wall-clock kill only",
+			"reason", det.Reason)
+	} else {
+		logger.Info("cgroups", "mode", det.Mode, "layout", det.Layout)
+	}
+	mgr, err := isolate.NewManager(isolate.Config{
+		RunnerPath:  cfg.RunnerPath,
+		RunDir:      cfg.RunDir,
+		MaxIsolates: cfg.MaxIsolates,
+		PoolSize:    cfg.PoolSize,
+		NoPool:      cfg.PoolSize == 0,
+		IdleTimeout: cfg.IdleTimeout,
+		ExecTimeout: cfg.ExecTimeout,
+		Limits:      cgroup.Limits{MemoryBytes: cfg.IsolateMemory, CPU: cfg.IsolateCPU, Pids: cfg.IsolatePids},
+	}, cg, append([]isolate.Option{isolate.WithLogger(logger)}, opts...)...)
+	if err != nil {
+		_ = cg.Close()
+		return nil, nil, err
+	}
+	return cg, mgr, nil
+}
+
+type selftestReport struct {
+	AllDenied   bool `json:"allDenied"`
+	SeccompMode int  `json:"seccompMode"`
+	NoNewPrivs  bool `json:"noNewPrivs"`
+	UID         int  `json:"uid"`
+}
+
+func selftest(ctx context.Context, cfg config.Config, logger *slog.Logger) int {
+	cg, mgr, err := start(cfg, logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "symposium:", err)
+		return 1
+	}
+	defer cg.Close()
+	defer mgr.Close()
+	out, err := mgr.Selftest(ctx)
+	os.Stdout.Write(out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "symposium:", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *slog.Logger) int {
+	began := time.Now()
+	cg, mgr, err := start(cfg, logger)
+	if err != nil {
+		logger.Error("cannot start", "err", err)
+		return 1
+	}
+	defer cg.Close()
+	defer mgr.Close()
+
+	// Prove the confinement once at start, exactly as a served runner gets it.
+	var st selftestReport
+	out, stErr := mgr.Selftest(ctx)
+	if err := json.Unmarshal(out, &st); err != nil || stErr != nil || !st.AllDenied {
+		logger.Error("CONFINEMENT SELFTEST FAILED: isolates may not be confined", "err", errors.Join(stErr, err))
+	}
+
+	mon := monitor.New(mgr, monitor.Thresholds{
+		IsolateMemoryPercent: cfg.AlertIsolateMemPercent,
+		TotalMemoryBytes:     uint64(cfg.AlertTotalMemoryMB * (1 << 20)),
+		CPUPercent:           cfg.AlertCPUPercent,
+		CPUWindow:            cfg.AlertCPUWindow,
+		CapacityPercent:      cfg.AlertCapacityPercent,
+	}, monitor.WithLogger(logger))
+	monCtx, monStop := context.WithCancel(ctx)
+	defer monStop()
+	go mon.Run(monCtx)
+
+	det := cg.Detection()
+	enforcement := map[string]any{
+		"cgroup":         map[string]any{"mode": det.Mode, "layout": det.Layout, "writable": det.Writable, "reason": det.Reason},
+		"seccomp":        map[string]any{"mode": seccompName(st.SeccompMode), "selftestPassed": stErr == nil && st.AllDenied, "noNewPrivs": st.NoNewPrivs},
+		"namespaces":     []string{"net", "pid", "ipc", "uts", "mount", "cgroup"},
+		"user":           st.UID,
+		"kernelEnforced": det.Mode != cgroup.ModeNone,
+	}
+	if det.Mode == cgroup.ModeNone {
+		enforcement["warning"] = "memory, CPU and process limits are NOT kernel-enforced: only rlimits and the wall-clock kill apply"
+		enforcement["degraded"] = true
+	}
+	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, mgr, mon,
+		web.WithLogger(logger),
+		web.WithHealth(func(context.Context) map[string]any {
+			return map[string]any{"environment": env("ENVIRONMENT"), "enforcement": enforcement}
+		}))
+
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(addr) }()
+	logger.Info("symposium serving", "addr", addr, "startup", time.Since(began).Round(time.Millisecond))
+	select {
+	case err := <-errc:
+		logger.Error("server stopped", "err", err)
+		return 1
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return 0
+}
+
+func seccompName(mode int) string {
+	switch mode {
+	case 2:
+		return "filter"
+	case 1:
+		return "strict"
+	default:
+		return "none"
+	}
+}

@@ -1,0 +1,198 @@
+package dom
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/dop251/goja"
+	"golang.org/x/net/html"
+)
+
+// DOM is one execution's document, bound to one goja.Runtime. It is not safe
+// for concurrent use, like the runtime itself.
+type DOM struct {
+	rt    *goja.Runtime
+	doc   *html.Node
+	nodes map[*html.Node]*node
+	// funcs holds the shared native method functions, created on first use so a
+	// runtime only pays for the methods its script calls.
+	funcs     map[string]goja.Value
+	listProto *goja.Object
+	errorCtor goja.Constructor
+	// version counts structural mutations; live child lists rebuild when it moves.
+	version uint64
+}
+
+// New parses src (body content or a full document) into a DOM bound to rt.
+func New(rt *goja.Runtime, src string) (*DOM, error) {
+	doc, err := html.Parse(strings.NewReader(src))
+	if err != nil {
+		return nil, fmt.Errorf("dom: parse: %w", err)
+	}
+	return &DOM{rt: rt, doc: doc, nodes: make(map[*html.Node]*node), funcs: make(map[string]goja.Value)}, nil
+}
+
+// Document returns the JS document object.
+func (d *DOM) Document() goja.Value { return d.wrap(d.doc) }
+
+// BodyHTML renders document.body.innerHTML, failing with ErrTooLarge once the
+// output would exceed limit bytes (limit <= 0 means no limit).
+func (d *DOM) BodyHTML(limit int) (string, error) {
+	body := findBody(d.doc)
+	if body == nil {
+		return "", nil
+	}
+	w := &limitedBuilder{limit: limit}
+	if err := renderChildren(w, body); err != nil {
+		return "", err
+	}
+	return w.String(), nil
+}
+
+// Describe gives a short console representation of v when it is a DOM value:
+// elements print as their outerHTML, text nodes as a quoted string.
+func (d *DOM) Describe(v goja.Value) (string, bool) {
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		return "", false
+	}
+	switch obj.ExportType() { // ExportType is cheap; Export copies plain objects
+	case nodeGoType, listTypes[0], listTypes[1]:
+	default:
+		return "", false
+	}
+	switch x := obj.Export().(type) {
+	case *node:
+		if x.d != d {
+			return "", false
+		}
+		switch x.kind {
+		case kindElement:
+			return outerHTML(x.n), true
+		case kindText, kindComment:
+			return strconv.Quote(x.n.Data), true
+		}
+		return nodeName(d, x.n), true
+	case *liveList, *staticList:
+		return "NodeList(" + strconv.FormatInt(obj.Get("length").ToInteger(), 10) + ")", true
+	}
+	return "", false
+}
+
+var (
+	nodeGoType = reflect.TypeOf((*node)(nil))
+	listTypes  = [2]reflect.Type{reflect.TypeOf((*liveList)(nil)), reflect.TypeOf((*staticList)(nil))}
+)
+
+// wrap returns the unique JS object for n, creating it on first use.
+func (d *DOM) wrap(n *html.Node) goja.Value {
+	if n == nil {
+		return goja.Null()
+	}
+	if x := d.nodes[n]; x != nil {
+		return x.obj
+	}
+	x := &node{d: d, n: n, kind: kindOf(d, n)}
+	x.obj = d.rt.NewDynamicObject(x)
+	d.nodes[n] = x
+	return x.obj
+}
+
+// nodeArg converts a JS argument to a node of this DOM or throws a TypeError.
+func (d *DOM) nodeArg(v goja.Value, method string) *html.Node {
+	if obj, ok := v.(*goja.Object); ok {
+		if x, ok := obj.Export().(*node); ok && x.d == d {
+			return x.n
+		}
+	}
+	panic(d.rt.NewTypeError("Failed to execute '%s' on 'Node': parameter is not of type 'Node'.", method))
+}
+
+// throw raises a DOMException-like Error with the given name.
+func (d *DOM) throw(name, msg string) {
+	if d.errorCtor == nil {
+		d.errorCtor, _ = goja.AssertConstructor(d.rt.Get("Error"))
+	}
+	e, err := d.errorCtor(nil, d.rt.ToValue(msg))
+	if err != nil {
+		panic(err)
+	}
+	_ = e.Set("name", name)
+	panic(e)
+}
+
+// fn returns the cached native function for key, creating it from impl once.
+func (d *DOM) fn(key string, impl func(*DOM, goja.FunctionCall) goja.Value) goja.Value {
+	if f, ok := d.funcs[key]; ok {
+		return f
+	}
+	f := d.rt.ToValue(func(c goja.FunctionCall) goja.Value { return impl(d, c) })
+	d.funcs[key] = f
+	return f
+}
+
+// thisAs extracts the Go receiver behind a method call's this value.
+func thisAs[T any](d *DOM, c goja.FunctionCall) T {
+	if obj, ok := c.This.(*goja.Object); ok {
+		if t, ok := obj.Export().(T); ok {
+			return t
+		}
+	}
+	panic(d.rt.NewTypeError("Illegal invocation"))
+}
+
+func (d *DOM) str(s string) goja.Value { return d.rt.ToValue(s) }
+
+func findBody(doc *html.Node) *html.Node {
+	for c := doc.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == "html" {
+			return childElement(c, "body")
+		}
+	}
+	return nil
+}
+
+func childElement(n *html.Node, tag string) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == tag {
+			return c
+		}
+	}
+	return nil
+}
+
+// limitedBuilder is an html.Render target that stops at a byte limit.
+type limitedBuilder struct {
+	strings.Builder
+	limit int
+}
+
+func (w *limitedBuilder) grow(n int) error {
+	if w.limit > 0 && w.Len()+n > w.limit {
+		return ErrTooLarge
+	}
+	return nil
+}
+
+func (w *limitedBuilder) Write(p []byte) (int, error) {
+	if err := w.grow(len(p)); err != nil {
+		return 0, err
+	}
+	return w.Builder.Write(p)
+}
+
+func (w *limitedBuilder) WriteString(s string) (int, error) {
+	if err := w.grow(len(s)); err != nil {
+		return 0, err
+	}
+	return w.Builder.WriteString(s)
+}
+
+func (w *limitedBuilder) WriteByte(b byte) error {
+	if err := w.grow(1); err != nil {
+		return err
+	}
+	return w.Builder.WriteByte(b)
+}

@@ -1,0 +1,289 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dop251/goja"
+
+	"github.com/symposium/symposium/sandbox-runner/dom"
+)
+
+// Block is one content block to run.
+type Block struct {
+	HTML, CSS, JavaScript string
+	Data                  []byte // JSON text of the block's data; empty means DATA is null
+}
+
+// LogEntry is one captured console call.
+type LogEntry struct {
+	Level   string // log|info|warn|error|debug
+	Message string
+}
+
+// ScriptError describes why a script failed.
+type ScriptError struct {
+	Message, Stack string
+}
+
+// Result is what one execution produced.
+type Result struct {
+	HTML     string // document.body.innerHTML after the script (and its event loop) ran
+	CSS      string // the block's CSS, passed through
+	Logs     []LogEntry
+	Error    *ScriptError // uncaught exception / unhandled rejection / syntax error; nil on success
+	TimedOut bool         // the ctx deadline interrupted the script
+}
+
+// Host is what the supervisor offers the script. Calls run on their own
+// goroutines with the Execute context and must honour it.
+type Host interface {
+	SaveData(ctx context.Context, key string, valueJSON []byte) error
+	GetData(ctx context.Context, key string) (valueJSON []byte, found bool, err error)
+	DeleteData(ctx context.Context, key string) error
+	Fetch(ctx context.Context, url string) (status int, contentType string, body []byte, err error)
+}
+
+// Options tune one execution. Zero values take the defaults.
+type Options struct {
+	Host          Host // nil: symposium.* calls reject with "not available"
+	MaxLogEntries int  // default 1000
+	MaxLogBytes   int  // default 1 MiB; beyond it logs are truncated with one note
+}
+
+const (
+	// MaxHTMLBytes caps the returned body.innerHTML.
+	MaxHTMLBytes = 8 << 20
+	// MaxTimerCallbacks and TimerHorizon bound the event loop so a
+	// never-cleared setInterval ends instead of spinning to the deadline.
+	MaxTimerCallbacks = 10000
+	TimerHorizon      = 60 * time.Second
+
+	defaultMaxLogEntries = 1000
+	defaultMaxLogBytes   = 1 << 20
+	maxCallStackSize     = 5000
+)
+
+// execution is the state of one Execute call; it lives on one goroutine,
+// except for host calls which report back through done.
+type execution struct {
+	ctx     context.Context
+	rt      *goja.Runtime
+	dom     *dom.DOM
+	host    Host
+	console console
+	loop    loop
+
+	errorCtor  goja.Constructor
+	jsonParse  goja.Callable
+	jsonStr    goja.Callable
+	inflight   int
+	done       chan func() error
+	rejections []*goja.Promise
+}
+
+// errTimedOut marks a deadline hit while the loop waited outside JavaScript.
+var errTimedOut = errors.New("timed out")
+
+// rejection is an unhandled promise rejection surfaced by the event loop.
+type rejection struct{ reason goja.Value }
+
+func (r *rejection) Error() string { return "unhandled promise rejection" }
+
+// Execute runs b in a fresh runtime until its event loop is idle, the script
+// fails, or ctx ends.
+func Execute(ctx context.Context, b Block, opts Options) Result {
+	if opts.MaxLogEntries <= 0 {
+		opts.MaxLogEntries = defaultMaxLogEntries
+	}
+	if opts.MaxLogBytes <= 0 {
+		opts.MaxLogBytes = defaultMaxLogBytes
+	}
+	res := Result{CSS: b.CSS}
+	rt := goja.New()
+	doc, err := dom.New(rt, b.HTML)
+	if err != nil {
+		res.Error = &ScriptError{Message: err.Error()}
+		return res
+	}
+	hostCtx, cancel := context.WithCancel(ctx)
+	defer cancel() // releases host calls still in flight
+	ex := &execution{
+		ctx:     hostCtx,
+		rt:      rt,
+		dom:     doc,
+		host:    opts.Host,
+		console: console{maxEntries: opts.MaxLogEntries, maxBytes: opts.MaxLogBytes},
+		done:    make(chan func() error),
+	}
+	ex.console.ex = ex
+
+	stop := context.AfterFunc(ctx, func() { rt.Interrupt(ctx.Err()) })
+	err = ex.run(b)
+	if err != nil {
+		ex.fail(&res, err)
+	}
+	stop()
+	res.Logs = ex.console.entries
+
+	html, herr := doc.BodyHTML(MaxHTMLBytes)
+	switch {
+	case errors.Is(herr, dom.ErrTooLarge):
+		if res.Error == nil {
+			res.Error = &ScriptError{Message: fmt.Sprintf("%v: body.innerHTML exceeds %d bytes", ErrHTMLTooLarge, MaxHTMLBytes)}
+		}
+	case herr != nil:
+		res.Error = &ScriptError{Message: herr.Error()}
+	default:
+		res.HTML = html
+	}
+	return res
+}
+
+func (ex *execution) run(b Block) error {
+	if err := ex.ctx.Err(); err != nil {
+		return errTimedOut
+	}
+	prg, err := compile(b.JavaScript)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	ex.rt.SetTimeSource(func() time.Time { return start.Add(time.Duration(ex.loop.now) * time.Millisecond) })
+	ex.rt.SetMaxCallStackSize(maxCallStackSize)
+	ex.rt.SetPromiseRejectionTracker(ex.trackRejection)
+	if err := ex.installGlobals(b.Data); err != nil {
+		return err
+	}
+	if _, err := ex.rt.RunProgram(prg); err != nil {
+		return err
+	}
+	return ex.runLoop()
+}
+
+func (ex *execution) installGlobals(data []byte) error {
+	rt := ex.rt
+	g := rt.GlobalObject()
+	set := func(name string, v any) { _ = g.Set(name, v) }
+	set("window", g)
+	set("self", g)
+	set("document", ex.dom.Document())
+	set("console", ex.console.object(rt))
+	set("setTimeout", ex.setTimer(false))
+	set("setInterval", ex.setTimer(true))
+	set("clearTimeout", ex.clearTimer)
+	set("clearInterval", ex.clearTimer)
+	set("queueMicrotask", ex.queueMicrotask)
+	api := ex.symposiumObject()
+	set("symposium", api)
+	demo := rt.NewObject()
+	_ = demo.Set("getData", api.Get("getData"))
+	set("demoAPI", demo)
+
+	dataVal := goja.Null()
+	if len(data) > 0 {
+		v, err := ex.parseJSON(string(data))
+		if err != nil {
+			var jsErr *goja.Exception
+			if errors.As(err, &jsErr) {
+				return fmt.Errorf("DATA is not valid JSON: %s", jsErr.Value())
+			}
+			return err
+		}
+		dataVal = v
+	}
+	set("DATA", dataVal)
+	return nil
+}
+
+func (ex *execution) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {
+	switch op {
+	case goja.PromiseRejectionReject:
+		ex.rejections = append(ex.rejections, p)
+	case goja.PromiseRejectionHandle:
+		for i, q := range ex.rejections {
+			if q == p {
+				ex.rejections = append(ex.rejections[:i], ex.rejections[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// checkRejections runs after each macrotask, when Node reports unhandled
+// rejections too.
+func (ex *execution) checkRejections() error {
+	if len(ex.rejections) == 0 {
+		return nil
+	}
+	return &rejection{reason: ex.rejections[0].Result()}
+}
+
+// fail records err in res as a timeout or a script error.
+func (ex *execution) fail(res *Result, err error) {
+	var (
+		interrupted *goja.InterruptedError
+		overflow    *goja.StackOverflowError
+		exception   *goja.Exception
+		syntax      *goja.CompilerSyntaxError
+		rej         *rejection
+	)
+	switch {
+	case errors.Is(err, errTimedOut), errors.As(err, &interrupted):
+		res.TimedOut = true
+	case errors.As(err, &overflow):
+		res.Error = &ScriptError{Message: "RangeError: Maximum call stack size exceeded", Stack: frames(overflow.Stack())}
+	case errors.As(err, &exception):
+		msg, stack := ex.describeThrown(exception.Value())
+		if stack == "" {
+			stack = msg + "\n" + frames(exception.Stack())
+		}
+		res.Error = &ScriptError{Message: msg, Stack: stack}
+	case errors.As(err, &syntax):
+		// goja reports "block.js: Line 1:7 Unexpected token ;".
+		msg, pos := syntax.Message, ""
+		if at, rest, ok := strings.Cut(msg, ": Line "); ok {
+			if lc, m, ok := strings.Cut(rest, " "); ok {
+				msg, pos = m, "\tat "+at+":"+lc
+			}
+		}
+		res.Error = &ScriptError{Message: "SyntaxError: " + msg, Stack: pos}
+	case errors.As(err, &rej):
+		msg, stack := ex.describeThrown(rej.reason)
+		res.Error = &ScriptError{Message: "Uncaught (in promise) " + msg, Stack: stack}
+	default:
+		res.Error = &ScriptError{Message: err.Error()}
+	}
+}
+
+// describeThrown renders a thrown value: Errors as "Name: message" with their
+// own stack, anything else as console.log would print it. User toString code
+// may run here; a panic from it falls back to a generic text.
+func (ex *execution) describeThrown(v goja.Value) (msg, stack string) {
+	defer func() {
+		if recover() != nil {
+			msg = "uncaught exception"
+		}
+	}()
+	if obj, ok := v.(*goja.Object); ok && obj.ClassName() == "Error" {
+		if s := obj.Get("stack"); s != nil && !goja.IsUndefined(s) {
+			stack = s.String()
+		}
+		return obj.String(), stack
+	}
+	return ex.console.format([]goja.Value{v}), ""
+}
+
+func frames(st []goja.StackFrame) string {
+	var b bytes.Buffer
+	for _, f := range st {
+		b.WriteString("\tat ")
+		f.Write(&b)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+
+	"github.com/dop251/goja"
+)
+
+// loop is the timer half of the event loop. Time is virtual: a timer fires
+// as soon as everything before it is done, and the clock (also behind Date)
+// jumps to its due time, so setTimeout(f, 1000) costs no real second.
+type loop struct {
+	now    int64 // virtual milliseconds since the execution started
+	seq    uint64
+	nextID int64
+	fired  int
+	queue  timerQueue
+	byID   map[int64]*timer
+	thenFn goja.Callable // Promise.prototype.then, for queueMicrotask
+	ready  goja.Value    // a resolved promise
+}
+
+type timer struct {
+	id       int64
+	due      int64
+	seq      uint64 // FIFO among timers due at the same time
+	interval int64  // > 0 for setInterval
+	fn       goja.Callable
+	args     []goja.Value
+}
+
+type timerQueue []*timer
+
+func (q timerQueue) Len() int { return len(q) }
+func (q timerQueue) Less(i, j int) bool {
+	if q[i].due != q[j].due {
+		return q[i].due < q[j].due
+	}
+	return q[i].seq < q[j].seq
+}
+func (q timerQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *timerQueue) Push(x any)   { *q = append(*q, x.(*timer)) }
+func (q *timerQueue) Pop() any {
+	old := *q
+	t := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return t
+}
+
+func (l *loop) schedule(t *timer) {
+	l.seq++
+	t.seq = l.seq
+	heap.Push(&l.queue, t)
+}
+
+func (ex *execution) setTimer(repeat bool) func(goja.FunctionCall) goja.Value {
+	return func(c goja.FunctionCall) goja.Value {
+		fn, ok := goja.AssertFunction(c.Argument(0))
+		if !ok {
+			panic(ex.rt.NewTypeError("The \"callback\" argument must be of type function"))
+		}
+		delay := c.Argument(1).ToFloat()
+		if math.IsNaN(delay) || delay < 0 {
+			delay = 0
+		}
+		delay = math.Min(delay, math.MaxInt32)
+		l := &ex.loop
+		l.nextID++
+		t := &timer{id: l.nextID, due: l.now + int64(delay), fn: fn}
+		if len(c.Arguments) > 2 {
+			t.args = append([]goja.Value(nil), c.Arguments[2:]...)
+		}
+		if repeat {
+			t.interval = max(int64(delay), 1) // the clock must advance between runs
+		}
+		if l.byID == nil {
+			l.byID = make(map[int64]*timer)
+		}
+		l.byID[t.id] = t
+		l.schedule(t)
+		return ex.rt.ToValue(t.id)
+	}
+}
+
+// clearTimer only forgets the id; the queue drops cancelled timers lazily.
+func (ex *execution) clearTimer(c goja.FunctionCall) goja.Value {
+	delete(ex.loop.byID, c.Argument(0).ToInteger())
+	return goja.Undefined()
+}
+
+// queueMicrotask chains f onto a resolved promise, so it runs in goja's own
+// job queue in order with promise reactions.
+func (ex *execution) queueMicrotask(c goja.FunctionCall) goja.Value {
+	f := c.Argument(0)
+	if _, ok := goja.AssertFunction(f); !ok {
+		panic(ex.rt.NewTypeError("The \"callback\" argument must be of type function"))
+	}
+	l := &ex.loop
+	if l.thenFn == nil {
+		p, resolve, _ := ex.rt.NewPromise()
+		_ = resolve(goja.Undefined())
+		l.ready = ex.rt.ToValue(p)
+		l.thenFn, _ = goja.AssertFunction(l.ready.ToObject(ex.rt).Get("then"))
+	}
+	if _, err := l.thenFn(l.ready, f); err != nil {
+		panic(err)
+	}
+	return goja.Undefined()
+}
+
+// next pops the earliest live timer, or nil when none is left.
+func (l *loop) next() *timer {
+	for l.queue.Len() > 0 {
+		t := heap.Pop(&l.queue).(*timer)
+		if l.byID[t.id] == t {
+			return t
+		}
+	}
+	return nil
+}
+
+// runLoop drives the event loop after the main script: host call results
+// first (they complete "instantly" in virtual time), then timers in due order.
+// Microtasks run inside goja after every call into the runtime.
+func (ex *execution) runLoop() error {
+	l := &ex.loop
+	for {
+		if err := ex.checkRejections(); err != nil {
+			return err
+		}
+		if ex.ctx.Err() != nil {
+			return errTimedOut
+		}
+		if ex.inflight > 0 {
+			select {
+			case settle := <-ex.done:
+				ex.inflight--
+				if err := settle(); err != nil {
+					return err
+				}
+			case <-ex.ctx.Done():
+				return errTimedOut
+			}
+			continue
+		}
+		t := l.next()
+		if t == nil {
+			return nil
+		}
+		if l.fired >= MaxTimerCallbacks || t.due > TimerHorizon.Milliseconds() {
+			ex.console.add("warn", fmt.Sprintf(
+				"%d pending timer(s) dropped: the event loop stops after %d timer callbacks or %s of virtual time",
+				len(l.byID), MaxTimerCallbacks, TimerHorizon))
+			return nil
+		}
+		l.fired++
+		l.now = t.due
+		if t.interval > 0 {
+			t.due += t.interval
+			l.schedule(t)
+		} else {
+			delete(l.byID, t.id)
+		}
+		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,2 @@
+// Package blobtest is the conformance suite every blob.Store backend runs.
+package blobtest

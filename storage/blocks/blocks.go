@@ -1,0 +1,216 @@
+package blocks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/symposium/symposium/storage"
+	"github.com/symposium/symposium/storage/blockdata"
+	"github.com/symposium/symposium/storage/kv"
+)
+
+// InlineHTMLLimit is the largest rendered HTML kept inside the kv record.
+const InlineHTMLLimit = 64 << 10
+
+// Code is a block's source.
+type Code struct {
+	HTML       string `json:"html"`
+	CSS        string `json:"css"`
+	JavaScript string `json:"javascript"`
+}
+
+// Block is a content block.
+type Block struct {
+	ID        string          `json:"id"`
+	Code      Code            `json:"code"`
+	Data      json.RawMessage `json:"data,omitempty"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+}
+
+// RunError describes why the last run failed.
+type RunError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+// Output is a block's last rendered result.
+type Output struct {
+	HTML       string    `json:"html"`
+	CSS        string    `json:"css"`
+	Logs       []string  `json:"logs,omitempty"`
+	Error      *RunError `json:"error,omitempty"`
+	DurationMs int64     `json:"durationMs"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+}
+
+// outputRecord is Output as stored: HTML either inline or in a blob.
+type outputRecord struct {
+	Output
+	HTMLBlob string `json:"htmlBlob,omitempty"`
+}
+
+// KV is what blocks needs from a key-value store.
+type KV interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Set(ctx context.Context, key string, value []byte) error
+	Delete(ctx context.Context, key string) error
+	List(ctx context.Context, prefix string) ([]kv.Entry, error)
+}
+
+// Blobs is what blocks needs from blob storage.
+type Blobs interface {
+	Put(ctx context.Context, name string, data []byte) error
+	Get(ctx context.Context, name string) ([]byte, error)
+	Delete(ctx context.Context, name string) error
+}
+
+// DataPurger removes a block's per-block data (blockdata.Store does).
+type DataPurger interface {
+	DeleteAll(ctx context.Context, block string) error
+}
+
+// Store persists blocks.
+type Store struct {
+	kv    KV
+	blobs Blobs
+	data  DataPurger
+}
+
+// New returns a Store; Delete also purges the block's data through data.
+func New(kv KV, blobs Blobs, data DataPurger) *Store {
+	return &Store{kv: kv, blobs: blobs, data: data}
+}
+
+func blockKey(id string) string  { return "block/" + id }
+func outputKey(id string) string { return "output/" + id }
+func htmlBlob(id string) string  { return "blocks/" + id + "/output.html" }
+
+// Put creates or replaces a block; UpdatedAt is set to now.
+func (s *Store) Put(ctx context.Context, b Block) error {
+	if err := blockdata.CheckBlockID(b.ID); err != nil {
+		return err
+	}
+	if len(b.Data) > 0 && !json.Valid(b.Data) {
+		return fmt.Errorf("%w: block %s data is not valid JSON", ErrInvalidBlock, b.ID)
+	}
+	b.UpdatedAt = time.Now().UTC()
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	return s.kv.Set(ctx, blockKey(b.ID), raw)
+}
+
+// Get returns the block or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (Block, error) {
+	var b Block
+	if err := blockdata.CheckBlockID(id); err != nil {
+		return b, err
+	}
+	if err := s.getJSON(ctx, blockKey(id), &b); err != nil {
+		return b, fmt.Errorf("block %s: %w", id, err)
+	}
+	return b, nil
+}
+
+// List returns every block, ordered by id.
+func (s *Store) List(ctx context.Context) ([]Block, error) {
+	entries, err := s.kv.List(ctx, "block/")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Block, 0, len(entries))
+	for _, e := range entries {
+		var b Block
+		if err := json.Unmarshal(e.Value, &b); err != nil {
+			return nil, fmt.Errorf("block record %s is corrupt: %w", e.Key, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Delete removes the block, its output (and output blob) and its data.
+// Deleting an absent block is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := blockdata.CheckBlockID(id); err != nil {
+		return err
+	}
+	// Dependents first: if we fail midway the block is still listed and
+	// the delete can be retried.
+	if err := s.blobs.Delete(ctx, htmlBlob(id)); err != nil {
+		return err
+	}
+	if err := s.kv.Delete(ctx, outputKey(id)); err != nil {
+		return err
+	}
+	if err := s.data.DeleteAll(ctx, id); err != nil {
+		return err
+	}
+	return s.kv.Delete(ctx, blockKey(id))
+}
+
+// PutOutput records the block's latest output; the block must exist.
+func (s *Store) PutOutput(ctx context.Context, id string, out Output) error {
+	if _, err := s.Get(ctx, id); err != nil {
+		return err
+	}
+	if out.UpdatedAt.IsZero() {
+		out.UpdatedAt = time.Now().UTC()
+	}
+	rec := outputRecord{Output: out}
+	if len(out.HTML) > InlineHTMLLimit {
+		if err := s.blobs.Put(ctx, htmlBlob(id), []byte(out.HTML)); err != nil {
+			return fmt.Errorf("store output of block %s: %w", id, err)
+		}
+		rec.HTML, rec.HTMLBlob = "", htmlBlob(id)
+	}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := s.kv.Set(ctx, outputKey(id), raw); err != nil {
+		return err
+	}
+	if rec.HTMLBlob == "" {
+		// A previous large output may have left a blob behind.
+		return s.blobs.Delete(ctx, htmlBlob(id))
+	}
+	return nil
+}
+
+// GetOutput returns the block's last output or ErrNotFound.
+func (s *Store) GetOutput(ctx context.Context, id string) (Output, error) {
+	if err := blockdata.CheckBlockID(id); err != nil {
+		return Output{}, err
+	}
+	var rec outputRecord
+	if err := s.getJSON(ctx, outputKey(id), &rec); err != nil {
+		return Output{}, fmt.Errorf("output of block %s: %w", id, err)
+	}
+	if rec.HTMLBlob != "" {
+		html, err := s.blobs.Get(ctx, rec.HTMLBlob)
+		if err != nil {
+			return Output{}, fmt.Errorf("output of block %s: %w", id, err)
+		}
+		rec.HTML = string(html)
+	}
+	return rec.Output, nil
+}
+
+func (s *Store) getJSON(ctx context.Context, key string, v any) error {
+	raw, err := s.kv.Get(ctx, key)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("record is corrupt: %w", err)
+	}
+	return nil
+}

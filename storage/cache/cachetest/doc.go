@@ -1,0 +1,2 @@
+// Package cachetest is the conformance suite every cache.Cache backend runs.
+package cachetest

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package cgroup
+
+import "log/slog"
+
+func newBackend(*slog.Logger, string) (backend, Detection, error) {
+	return nil, Detection{Mode: ModeNone, Layout: "none", Reason: "cgroups exist only on Linux"}, nil
+}

@@ -1,0 +1,302 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	plugin "github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
+
+	"github.com/symposium/symposium/ipc"
+	"github.com/symposium/symposium/ipc/sandboxpb"
+	"github.com/symposium/symposium/supervisor/cgroup"
+)
+
+// State of an isolate.
+type State string
+
+const (
+	StateIdle    State = "idle"    // started, in the pool or bound but not running
+	StateRunning State = "running" // at least one execution in flight
+	StateDead    State = "dead"
+)
+
+// Isolate is one confined sandbox-runner process and its cgroup.
+type Isolate struct {
+	ID      string
+	Created time.Time
+
+	client *plugin.Client
+	sb     *ipc.Client
+	proc   *procRunner
+	group  *cgroup.Group
+	limits cgroup.Limits
+	mode   cgroup.Mode
+
+	blockID    atomic.Pointer[string]
+	executions atomic.Int64
+	inflight   atomic.Int32
+	lastUsed   atomic.Int64 // unix nanos
+	killedBy   atomic.Pointer[Kind]
+	closeOnce  sync.Once
+
+	deathRead chan struct{} // closed once deathKind/deathMsg are set
+	deathKind Kind
+	deathMsg  string
+}
+
+// spawner starts isolates.
+type spawner struct {
+	runnerPath string
+	runDir     string
+	cgroups    *cgroup.Manager
+	limits     cgroup.Limits
+	logger     *slog.Logger
+	seq        atomic.Int64
+}
+
+// spawn starts one runner in its own cgroup and waits for its handshake.
+func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
+	id := "iso-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-" + strconv.FormatInt(s.seq.Add(1), 10)
+	group, err := s.cgroups.Create(id, s.limits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cgroup: %v", ErrSpawn, err)
+	}
+	iso := &Isolate{ID: id, Created: time.Now(), group: group, limits: s.limits, mode: s.cgroups.Detection().Mode, deathRead: make(chan struct{})}
+	iso.lastUsed.Store(time.Now().UnixNano())
+
+	cfg := &plugin.ClientConfig{
+		HandshakeConfig:     ipc.Handshake,
+		Plugins:             ipc.Plugins(nil),
+		AllowedProtocols:    []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCBrokerMultiplex: true,
+		SkipHostEnv:         true, // never hand the supervisor's secrets to an isolate
+		StartTimeout:        10 * time.Second,
+		Logger:              hclogTo(slogWriter{s.logger}),
+		UnixSocketConfig:    &plugin.UnixSocketConfig{TempDir: s.runDir},
+		RunnerFunc: func(_ hclogLogger, cmd *exec.Cmd, sockDir string) (runner.Runner, error) {
+			cmd.Path = s.runnerPath
+			cmd.Args = []string{s.runnerPath}
+			r, err := newProcRunner(cmd, sockDir, group, s.limits.MemoryBytes, args)
+			if err != nil {
+				return nil, err
+			}
+			iso.proc = r
+			return r, nil
+		},
+	}
+	iso.client = plugin.NewClient(cfg)
+	rpc, err := iso.client.Client()
+	if err != nil {
+		iso.destroy()
+		return nil, fmt.Errorf("%w: %v", ErrSpawn, err)
+	}
+	raw, err := rpc.Dispense(ipc.PluginName)
+	if err != nil {
+		iso.destroy()
+		return nil, fmt.Errorf("%w: %v", ErrSpawn, err)
+	}
+	iso.sb = raw.(*ipc.Client)
+	return iso, nil
+}
+
+// spawnMode starts the runner in a diagnostic mode (no plugin handshake)
+// under the same confinement as a served isolate.
+func (s *spawner) spawnMode(_ context.Context, args ...string) (*Isolate, error) {
+	id := "diag-" + strconv.FormatInt(s.seq.Add(1), 10)
+	group, err := s.cgroups.Create(id, s.limits)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cgroup: %v", ErrSpawn, err)
+	}
+	iso := &Isolate{ID: id, Created: time.Now(), group: group, limits: s.limits, mode: s.cgroups.Detection().Mode, deathRead: make(chan struct{})}
+	cmd := exec.Command(s.runnerPath, args...)
+	cmd.Env = []string{}
+	r, err := newProcRunner(cmd, "", group, s.limits.MemoryBytes, nil)
+	if err == nil {
+		err = r.Start(context.Background())
+	}
+	if err != nil {
+		_ = group.Remove()
+		return nil, err
+	}
+	iso.proc = r
+	return iso, nil
+}
+
+// PID is the runner's process id in the supervisor's PID namespace.
+func (i *Isolate) PID() int {
+	if i.proc == nil {
+		return 0
+	}
+	return i.proc.Pid()
+}
+
+// BlockID is the block this isolate serves ("" while pooled).
+func (i *Isolate) BlockID() string {
+	if p := i.blockID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// State reports whether the isolate is idle, running or dead.
+func (i *Isolate) State() State {
+	if i.Dead() {
+		return StateDead
+	}
+	if i.inflight.Load() > 0 {
+		return StateRunning
+	}
+	return StateIdle
+}
+
+// Dead reports whether the runner process has exited.
+func (i *Isolate) Dead() bool {
+	if i.proc == nil {
+		return true
+	}
+	select {
+	case <-i.proc.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// Executions counts the executions this isolate has run.
+func (i *Isolate) Executions() int64 { return i.executions.Load() }
+
+// LastUsed is when the isolate last finished an execution.
+func (i *Isolate) LastUsed() time.Time { return time.Unix(0, i.lastUsed.Load()) }
+
+// Group is the isolate's cgroup.
+func (i *Isolate) Group() *cgroup.Group { return i.group }
+
+// CgroupMode is the cgroup version that enforces the isolate's limits.
+func (i *Isolate) CgroupMode() cgroup.Mode { return i.mode }
+
+// Limits are the kernel limits the isolate runs under.
+func (i *Isolate) Limits() cgroup.Limits { return i.limits }
+
+// execute runs one block. Outcomes of the block's own code come back in the
+// Result; an error means the supervisor could not run it at all.
+func (i *Isolate) execute(ctx context.Context, blockID string, code Code, data []byte, timeout time.Duration) *Result {
+	start := time.Now()
+	i.inflight.Add(1)
+	defer func() {
+		i.inflight.Add(-1)
+		i.executions.Add(1)
+		i.lastUsed.Store(time.Now().UnixNano())
+	}()
+
+	// The runner enforces the deadline itself; the supervisor allows a short
+	// grace and then kills the process, so a wedged runner cannot hold a slot.
+	callCtx, cancel := context.WithTimeout(ctx, timeout+time.Second)
+	defer cancel()
+	resp, err := i.sb.Execute(callCtx, &sandboxpb.ExecuteRequest{
+		BlockId:   blockID,
+		TimeoutMs: timeout.Milliseconds(),
+		Block: &sandboxpb.Block{
+			Html: code.HTML, Css: code.CSS, Javascript: code.JavaScript, Data: data,
+		},
+	})
+	res := &Result{BlockID: blockID, CSS: code.CSS, PID: i.PID()}
+	if err != nil {
+		if callCtx.Err() != nil && ctx.Err() == nil {
+			i.kill(KindTimeout)
+		}
+		res.Kind, res.Message = i.classify(err)
+	} else {
+		res.HTML, res.CSS = resp.GetHtml(), resp.GetCss()
+		res.Logs = make([]Log, len(resp.GetLogs()))
+		for k, l := range resp.GetLogs() {
+			res.Logs[k] = Log{Level: l.GetLevel(), Message: l.GetMessage()}
+		}
+		switch {
+		case resp.GetTimedOut():
+			res.Kind = KindTimeout
+			res.Message = fmt.Sprintf("the script ran past its %s time limit and was stopped", timeout)
+		case resp.GetError() != nil:
+			res.Kind = KindScript
+			res.Message = resp.GetError().GetMessage()
+			res.Stack = resp.GetError().GetStack()
+		default:
+			res.Kind = KindOK
+		}
+	}
+	if st, err := i.group.Stats(); err == nil {
+		res.Memory = st.MemoryCurrent
+		res.CPUMicro = st.CPUUsageUsec
+	}
+	res.Duration = float64(time.Since(start).Microseconds()) / 1000
+	return res
+}
+
+// classify turns a failed call into an outcome. If the runner died, the
+// death watcher has already read the kernel's verdict (exit signal, cgroup
+// OOM counter) before the cgroup was removed.
+func (i *Isolate) classify(callErr error) (Kind, string) {
+	select {
+	case <-i.deathRead:
+		return i.deathKind, i.deathMsg
+	case <-time.After(2 * time.Second):
+	}
+	if k := i.killedBy.Load(); k != nil && *k == KindTimeout {
+		return KindTimeout, "the script did not stop at its time limit and its isolate was killed"
+	}
+	if errors.Is(callErr, context.Canceled) {
+		return KindCrash, "the request was cancelled"
+	}
+	return KindCrash, "the isolate did not answer"
+}
+
+// readDeath records why the runner died, from the kernel's own figures. It
+// must run before the cgroup is removed.
+func (i *Isolate) readDeath() {
+	kind, msg := KindCrash, "the isolate exited unexpectedly"
+	sig, signaled := i.proc.Signal()
+	n, _ := i.group.OOMKills()
+	switch {
+	case i.killedBy.Load() != nil && *i.killedBy.Load() == KindTimeout:
+		kind, msg = KindTimeout, "the script did not stop at its time limit and its isolate was killed"
+	case n > 0:
+		kind, msg = KindOOM, fmt.Sprintf("the script used more than its %d MiB memory limit and the kernel stopped it", i.limits.MemoryBytes>>20)
+	case signaled && sig == syscall.SIGSYS:
+		kind, msg = KindSeccomp, "the isolate attempted a forbidden system call and was stopped by seccomp"
+	case signaled:
+		msg = "the isolate was ended by signal " + sig.String()
+	}
+	i.deathKind, i.deathMsg = kind, msg
+	close(i.deathRead)
+}
+
+// kill ends the runner at once (the whole cgroup), remembering why.
+func (i *Isolate) kill(why Kind) {
+	i.killedBy.CompareAndSwap(nil, &why)
+	if err := i.group.Kill(); err != nil && i.proc != nil {
+		_ = i.proc.Kill(context.Background())
+	}
+}
+
+// destroy kills the runner and removes its cgroup and socket directory.
+func (i *Isolate) destroy() {
+	i.closeOnce.Do(func() {
+		if i.group != nil {
+			_ = i.group.Kill()
+		}
+		if i.client != nil {
+			i.client.Kill()
+		}
+		if i.group != nil {
+			_ = i.group.Remove()
+		}
+	})
+}

@@ -1,0 +1,50 @@
+package isolatetest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// Runner returns the sandbox-runner to use: $SANDBOX_RUNNER (make test sets
+// it), or a fresh build in a directory the runner's user can reach. cleanup
+// removes what was built.
+func Runner() (path string, cleanup func(), err error) {
+	if p := os.Getenv("SANDBOX_RUNNER"); p != "" {
+		return p, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "symposium-runner-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	// The runner executes as nobody, who must be able to reach the file.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	path = filepath.Join(dir, "sandbox-runner")
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "build", "-o", path, "./sandbox-runner")
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("building sandbox-runner: %v\n%s", err, out)
+	}
+	return path, cleanup, nil
+}
+
+// NeedRoot skips a test that needs root, except under CI (which runs as
+// root), where it fails instead.
+func NeedRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("this test needs root; CI runs as root")
+		}
+		t.Skip("this test needs root")
+	}
+}

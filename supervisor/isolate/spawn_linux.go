@@ -1,0 +1,202 @@
+package isolate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin/runner"
+)
+
+// sandboxUID is the unprivileged user every runner runs as ("nobody").
+const sandboxUID = 65534
+
+// namespaces a runner gets: no network, no view of other processes, its own
+// IPC, hostname and mounts, and a cgroup namespace so host paths do not leak.
+const namespaces = syscall.CLONE_NEWNET | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC |
+	syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP
+
+// attacher is the part of a cgroup the spawner needs.
+type attacher interface {
+	FD() (int, bool)
+	Attach(pid int) error
+}
+
+// procRunner is the go-plugin runner.Runner for a confined runner process.
+// go-plugin's RunnerFunc hands us the *exec.Cmd it built (it carries the
+// handshake cookie and socket directory in its environment); we add the
+// confinement to that same command.
+type procRunner struct {
+	cmd    *exec.Cmd
+	group  attacher
+	stdout io.ReadCloser
+	stderr io.ReadCloser
+
+	waitOnce sync.Once
+	done     chan struct{}
+	state    *os.ProcessState
+	waitErr  error
+}
+
+func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64, extraArgs []string) (*procRunner, error) {
+	// The runner, as nobody, creates its socket in the directory go-plugin made.
+	if sockDir != "" {
+		if err := os.Chown(sockDir, sandboxUID, sandboxUID); err != nil {
+			return nil, fmt.Errorf("%w: socket dir: %v", ErrSpawn, err)
+		}
+	}
+	cmd.Args = append(cmd.Args, extraArgs...)
+	confineCmd(cmd, memLimit)
+	var err error
+	r := &procRunner{cmd: cmd, group: group, done: make(chan struct{})}
+	if r.stdout, err = cmd.StdoutPipe(); err != nil {
+		return nil, err
+	}
+	if r.stderr, err = cmd.StderrPipe(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// confineCmd sets what the kernel gives a runner at birth: namespaces, the
+// unprivileged user, death with the supervisor, and a bare environment.
+func confineCmd(cmd *exec.Cmd, memLimit int64) {
+	cmd.Stdin = nil
+	cmd.Dir = "/"
+	cmd.Env = append(cmd.Env, "TZ=UTC", "GOTRACEBACK=none")
+	if memLimit > 0 {
+		cmd.Env = append(cmd.Env, "SYMPOSIUM_MEMORY_LIMIT="+strconv.FormatInt(memLimit, 10))
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags: namespaces,
+		Pdeathsig:  syscall.SIGKILL, // runners die with the supervisor
+		Credential: &syscall.Credential{Uid: sandboxUID, Gid: sandboxUID, Groups: []uint32{}},
+		Setsid:     true,
+	}
+}
+
+// startIn starts cmd inside group: directly with CLONE_INTO_CGROUP on v2;
+// on v1, gated until it has been attached.
+func startIn(cmd *exec.Cmd, group attacher) error {
+	var gate *os.File
+	if fd, ok := group.FD(); ok {
+		cmd.SysProcAttr.UseCgroupFD = true
+		cmd.SysProcAttr.CgroupFD = fd
+	} else {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer pr.Close()
+		gate = pw
+		cmd.ExtraFiles = []*os.File{pr}
+		cmd.Env = append(cmd.Env, "SYMPOSIUM_GATE_FD=3")
+	}
+	if err := cmd.Start(); err != nil {
+		if gate != nil {
+			gate.Close()
+		}
+		return fmt.Errorf("%w: %v", ErrSpawn, err)
+	}
+	if gate == nil {
+		return nil
+	}
+	defer gate.Close()
+	if err := group.Attach(cmd.Process.Pid); err != nil {
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("%w: attach to cgroup: %v", ErrSpawn, err)
+	}
+	if _, err := gate.Write([]byte{1}); err != nil {
+		_ = cmd.Process.Kill()
+		return fmt.Errorf("%w: release: %v", ErrSpawn, err)
+	}
+	return nil
+}
+
+func (r *procRunner) Start(context.Context) error {
+	if err := startIn(r.cmd, r.group); err != nil {
+		return err
+	}
+	go r.wait()
+	return nil
+}
+
+func (r *procRunner) wait() {
+	r.waitOnce.Do(func() {
+		r.waitErr = r.cmd.Wait()
+		r.state = r.cmd.ProcessState
+		close(r.done)
+	})
+}
+
+// Done is closed when the process has exited and been reaped.
+func (r *procRunner) Done() <-chan struct{} { return r.done }
+
+// Signal reports the signal that ended the process, if any.
+func (r *procRunner) Signal() (syscall.Signal, bool) {
+	select {
+	case <-r.done:
+	default:
+		return 0, false
+	}
+	if r.state == nil {
+		return 0, false
+	}
+	ws, ok := r.state.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		return 0, false
+	}
+	return ws.Signal(), true
+}
+
+func (r *procRunner) Wait(ctx context.Context) error {
+	select {
+	case <-r.done:
+		return r.waitErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *procRunner) Kill(context.Context) error {
+	if r.cmd.Process == nil {
+		return nil
+	}
+	select {
+	case <-r.done:
+		return nil
+	default:
+	}
+	err := r.cmd.Process.Kill()
+	<-r.done
+	return err
+}
+
+func (r *procRunner) Pid() int {
+	if r.cmd.Process == nil {
+		return 0
+	}
+	return r.cmd.Process.Pid
+}
+
+func (r *procRunner) Diagnose(context.Context) string { return "" }
+func (r *procRunner) Stdout() io.ReadCloser           { return r.stdout }
+func (r *procRunner) Stderr() io.ReadCloser           { return r.stderr }
+func (r *procRunner) Name() string                    { return r.cmd.Path }
+func (r *procRunner) ID() string                      { return strconv.Itoa(r.Pid()) }
+
+func (r *procRunner) PluginToHost(n, a string) (string, string, error) { return n, a, nil }
+func (r *procRunner) HostToPlugin(n, a string) (string, string, error) { return n, a, nil }
+
+var _ runner.Runner = (*procRunner)(nil)
+
+// hclogTo routes go-plugin's own logging into slog at warn and above.
+func hclogTo(w io.Writer) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Level: hclog.Warn, Output: w})
+}

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/symposium/symposium/supervisor/isolate"
+)
+
+var blockIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)
+
+type codeJSON struct {
+	HTML       *string `json:"html"`
+	CSS        *string `json:"css"`
+	JavaScript *string `json:"javascript"`
+}
+
+type blockRequest struct {
+	BlockID string          `json:"blockId"`
+	Code    *codeJSON       `json:"code"`
+	Data    json.RawMessage `json:"data"`
+}
+
+func parseBlockRequest(c *fiber.Ctx) (blockRequest, error) {
+	var r blockRequest
+	body := c.Body()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return r, fmt.Errorf("%w: the request body is empty; send JSON like {\"blockId\":\"demo\",\"code\":{\"html\":\"...\",\"css\":\"...\",\"javascript\":\"...\"}}", errBadRequest)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&r); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return r, fmt.Errorf("%w: the body is not valid JSON (at byte %d)", errBadRequest, se.Offset)
+		case errors.As(err, &te):
+			return r, fmt.Errorf("%w: field %q must be a %s", errBadRequest, te.Field, jsonKind(te.Type.Kind().String()))
+		default:
+			return r, fmt.Errorf("%w: the body is not valid JSON", errBadRequest)
+		}
+	}
+	if dec.More() {
+		return r, fmt.Errorf("%w: the body has trailing data after the JSON object", errBadRequest)
+	}
+	if !blockIDPattern.MatchString(r.BlockID) {
+		return r, fmt.Errorf("%w: \"blockId\" is required: 1-128 characters of letters, digits, '_', '-', '.', ':' (starting with a letter or digit)", errBadRequest)
+	}
+	if len(r.Data) > 0 && !json.Valid(r.Data) {
+		return r, fmt.Errorf("%w: \"data\" must be valid JSON", errBadRequest)
+	}
+	if bytes.Equal(bytes.TrimSpace(r.Data), []byte("null")) {
+		r.Data = nil
+	}
+	return r, nil
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "string"
+	case "ptr", "struct", "map":
+		return "JSON object"
+	default:
+		return k
+	}
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// executeBlock: POST /api/execute-content-block
+func (s *Server) executeBlock(c *fiber.Ctx) error {
+	r, err := parseBlockRequest(c)
+	if err != nil {
+		return badRequest(c, err)
+	}
+	if r.Code == nil {
+		return badRequest(c, fmt.Errorf("%w: \"code\" is required: an object with \"html\", \"css\" and \"javascript\" strings", errBadRequest))
+	}
+	res, err := s.isolates.Execute(c.UserContext(), isolate.Block{
+		ID:   r.BlockID,
+		Code: isolate.Code{HTML: str(r.Code.HTML), CSS: str(r.Code.CSS), JavaScript: str(r.Code.JavaScript)},
+		Data: r.Data,
+	})
+	return s.answer(c, res, err)
+}
+
+// updateBlock: POST /api/update-content-block
+func (s *Server) updateBlock(c *fiber.Ctx) error {
+	r, err := parseBlockRequest(c)
+	if err != nil {
+		return badRequest(c, err)
+	}
+	var p isolate.Patch
+	if r.Code != nil {
+		p.HTML, p.CSS, p.JavaScript = r.Code.HTML, r.Code.CSS, r.Code.JavaScript
+	}
+	p.Data = r.Data
+	res, err := s.isolates.Update(c.UserContext(), r.BlockID, p)
+	return s.answer(c, res, err)
+}
+
+// answer turns a result or error into the API's JSON.
+func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
+	switch {
+	case errors.Is(err, isolate.ErrUnknownBlock):
+		return apiError(c, fiber.StatusNotFound, "not_found", "no content block with that id; create it with POST /api/execute-content-block")
+	case errors.Is(err, isolate.ErrCapacity):
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return apiError(c, fiber.StatusServiceUnavailable, "no_capacity", "every isolate is in use; try again in a few seconds")
+	case errors.Is(err, isolate.ErrClosed):
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return apiError(c, fiber.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	case err != nil:
+		return err
+	}
+	s.prom.observe(res)
+	return c.JSON(resultJSON(res))
+}
+
+func resultJSON(res *isolate.Result) fiber.Map {
+	logs := res.Logs
+	if logs == nil {
+		logs = []isolate.Log{}
+	}
+	m := fiber.Map{
+		"success":    res.OK(),
+		"blockId":    res.BlockID,
+		"html":       res.HTML,
+		"css":        res.CSS,
+		"logs":       logs,
+		"durationMs": res.Duration,
+		"isolate":    fiber.Map{"pid": res.PID, "memoryBytes": res.Memory, "cpuMicros": res.CPUMicro},
+	}
+	if !res.OK() {
+		e := fiber.Map{"kind": res.Kind, "message": res.Message}
+		if res.Stack != "" {
+			e["stack"] = res.Stack
+		}
+		m["error"] = e
+	}
+	return m
+}
+
+func badRequest(c *fiber.Ctx, err error) error {
+	return apiError(c, fiber.StatusBadRequest, "invalid_request", strings.TrimPrefix(err.Error(), errBadRequest.Error()+": "))
+}
+
+// deleteBlock: DELETE /api/content-block/:id
+func (s *Server) deleteBlock(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !blockIDPattern.MatchString(id) {
+		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
+	}
+	err := s.isolates.Terminate(c.UserContext(), id)
+	if errors.Is(err, isolate.ErrUnknownBlock) {
+		return apiError(c, fiber.StatusNotFound, "not_found", "no content block with that id")
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// outputPolicy keeps markup and styling and drops anything active. The CSP
+// sent with the page is the second wall.
+var outputPolicy = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowAttrs("class", "id", "style", "title", "role").Globally()
+	p.AllowDataAttributes()
+	p.AllowElements("section", "article", "header", "footer", "nav", "main", "aside", "figure", "figcaption", "mark", "small", "time", "span", "div")
+	return p
+}()
+
+// outputCSP forbids scripts and every network load.
+const outputCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+
+// blockOutput: GET /api/content-block-output/:id, a complete document for an iframe.
+func (s *Server) blockOutput(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !blockIDPattern.MatchString(id) {
+		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
+	}
+	res, err := s.isolates.Output(c.UserContext(), id)
+	if errors.Is(err, isolate.ErrUnknownBlock) {
+		return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentSecurityPolicy, outputCSP)
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Type("html", "utf-8")
+	return c.SendString(outputDocument(id, res))
+}
+
+func outputDocument(id string, res *isolate.Result) string {
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
+	b.WriteString(html.EscapeString(id))
+	b.WriteString("</title>\n<style>")
+	// A style element ends at the first "</style": keep the block's CSS inside it.
+	b.WriteString(strings.ReplaceAll(res.CSS, "</", "<\\/"))
+	b.WriteString("</style></head>\n<body>")
+	b.WriteString(outputPolicy.Sanitize(res.HTML))
+	b.WriteString("</body></html>\n")
+	return b.String()
+}
