@@ -19,7 +19,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/symposium/symposium/provisioning"
+	"github.com/symposium/symposium/storage/backends"
+	"github.com/symposium/symposium/storage/blockdata"
+	"github.com/symposium/symposium/storage/blocks"
 	"github.com/symposium/symposium/supervisor/cgroup"
+	"github.com/symposium/symposium/supervisor/egress"
+	"github.com/symposium/symposium/supervisor/hostcap"
 	"github.com/symposium/symposium/supervisor/config"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
@@ -54,6 +60,8 @@ func run(args []string) int {
 		return serve(ctx, cfg, env, logger)
 	case "selftest":
 		return selftest(ctx, cfg, logger)
+	case "provision":
+		return provisioning.RunCLI(ctx, args[1:], env, os.Stdout, os.Stderr, logger)
 	case "-h", "--help", "help":
 		fmt.Println("usage: symposium [serve | selftest | provision plan|apply]")
 		return 0
@@ -125,7 +133,50 @@ func selftest(ctx context.Context, cfg config.Config, logger *slog.Logger) int {
 
 func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *slog.Logger) int {
 	began := time.Now()
-	cg, mgr, err := start(cfg, logger)
+
+	// Where are we, and which cloud resources (if any) back the storage?
+	platformEnv, outs, err := provisioning.Resolve(ctx, env, logger)
+	if err != nil {
+		logger.Error("cannot resolve the environment or provision resources", "err", err)
+		return 1
+	}
+	logger.Info("environment", "name", platformEnv.Name, "source", platformEnv.Source, "service", platformEnv.Service, "region", platformEnv.Region)
+	storeEnv := func(k string) string {
+		if v := env(k); v != "" {
+			return v // explicit settings win over provisioned ones
+		}
+		switch k {
+		case "DATABASE_URL":
+			return outs.DatabaseURL
+		case "REDIS_URL":
+			return outs.RedisURL
+		case "GCS_BUCKET":
+			return outs.GCSBucket
+		}
+		return ""
+	}
+	scfg, err := backends.ConfigFromEnv(storeEnv)
+	if err != nil {
+		logger.Error("storage configuration", "err", err)
+		return 2
+	}
+	stores, err := backends.Open(ctx, scfg, logger)
+	if err != nil {
+		logger.Error("cannot open storage", "err", err)
+		return 1
+	}
+	defer stores.Close()
+	allow, err := egress.ParseAllowlist(env("FETCH_ALLOWLIST"))
+	if err != nil {
+		logger.Error("fetch allowlist", "err", err)
+		return 2
+	}
+	data := blockdata.New(stores.KV)
+	hosts := hostcap.New(blockData{data}, fetcher{egress.New(allow)}, hostErrors, logger)
+
+	cg, mgr, err := start(cfg, logger,
+		isolate.WithBlockStore(blockStore{blocks.New(stores.KV, stores.Blob, data)}),
+		isolate.WithHost(hosts.For))
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return 1
@@ -165,8 +216,15 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	}
 	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, mgr, mon,
 		web.WithLogger(logger),
-		web.WithHealth(func(context.Context) map[string]any {
-			return map[string]any{"environment": env("ENVIRONMENT"), "enforcement": enforcement}
+		web.WithHealth(func(ctx context.Context) map[string]any {
+			roles := stores.Health(ctx)
+			storage := map[string]any{"roles": roles}
+			for _, h := range roles {
+				if !h.OK {
+					storage["degraded"] = true
+				}
+			}
+			return map[string]any{"environment": platformEnv, "enforcement": enforcement, "storage": storage}
 		}))
 
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))

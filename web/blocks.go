@@ -15,7 +15,8 @@ import (
 	"github.com/symposium/symposium/supervisor/isolate"
 )
 
-var blockIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)
+// blockIDPattern matches what every storage backend accepts as a block id.
+var blockIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 type codeJSON struct {
 	HTML       *string `json:"html"`
@@ -25,6 +26,7 @@ type codeJSON struct {
 
 type blockRequest struct {
 	BlockID string          `json:"blockId"`
+	Name    string          `json:"name"`
 	Code    *codeJSON       `json:"code"`
 	Data    json.RawMessage `json:"data"`
 }
@@ -52,7 +54,10 @@ func parseBlockRequest(c *fiber.Ctx) (blockRequest, error) {
 		return r, fmt.Errorf("%w: the body has trailing data after the JSON object", errBadRequest)
 	}
 	if !blockIDPattern.MatchString(r.BlockID) {
-		return r, fmt.Errorf("%w: \"blockId\" is required: 1-128 characters of letters, digits, '_', '-', '.', ':' (starting with a letter or digit)", errBadRequest)
+		return r, fmt.Errorf("%w: \"blockId\" is required: 1-64 letters, digits, '_' or '-'", errBadRequest)
+	}
+	if len(r.Name) > 200 {
+		return r, fmt.Errorf("%w: \"name\" is longer than 200 characters", errBadRequest)
 	}
 	if len(r.Data) > 0 && !json.Valid(r.Data) {
 		return r, fmt.Errorf("%w: \"data\" must be valid JSON", errBadRequest)
@@ -92,6 +97,7 @@ func (s *Server) executeBlock(c *fiber.Ctx) error {
 	}
 	res, err := s.isolates.Execute(c.UserContext(), isolate.Block{
 		ID:   r.BlockID,
+		Name: r.Name,
 		Code: isolate.Code{HTML: str(r.Code.HTML), CSS: str(r.Code.CSS), JavaScript: str(r.Code.JavaScript)},
 		Data: r.Data,
 	})
@@ -128,10 +134,12 @@ func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
 		return err
 	}
 	s.prom.observe(res)
-	return c.JSON(resultJSON(res))
+	return c.JSON(ResultJSON(res))
 }
 
-func resultJSON(res *isolate.Result) fiber.Map {
+// ResultJSON is the API's answer for one execution, shared with the live
+// WebSocket so both speak the same shape.
+func ResultJSON(res *isolate.Result) fiber.Map {
 	logs := res.Logs
 	if logs == nil {
 		logs = []isolate.Log{}
@@ -219,4 +227,52 @@ func outputDocument(id string, res *isolate.Result) string {
 	b.WriteString(outputPolicy.Sanitize(res.HTML))
 	b.WriteString("</body></html>\n")
 	return b.String()
+}
+
+// listBlocks: GET /api/content-blocks
+func (s *Server) listBlocks(c *fiber.Ctx) error {
+	blocks, err := s.isolates.Blocks(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, 0, len(blocks))
+	for _, b := range blocks {
+		name := b.Name
+		if name == "" {
+			name = b.ID
+		}
+		_, live := s.isolates.Find(b.ID)
+		data := json.RawMessage("null")
+		if len(b.Data) > 0 {
+			data = b.Data
+		}
+		out = append(out, fiber.Map{
+			"blockId": b.ID, "name": name, "updatedAt": b.UpdatedAt, "live": live,
+			"code": fiber.Map{"html": b.Code.HTML, "css": b.Code.CSS, "javascript": b.Code.JavaScript},
+			"data": data,
+		})
+	}
+	return c.JSON(fiber.Map{"blocks": out})
+}
+
+// renameBlock: PATCH /api/content-block/:id {"name": "..."}
+func (s *Server) renameBlock(c *fiber.Ctx) error {
+	id := c.Params("id")
+	if !blockIDPattern.MatchString(id) {
+		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
+	}
+	var r struct {
+		Name *string `json:"name"`
+	}
+	if err := json.Unmarshal(c.Body(), &r); err != nil || r.Name == nil || strings.TrimSpace(*r.Name) == "" || len(*r.Name) > 200 {
+		return badRequest(c, fmt.Errorf("%w: send {\"name\": \"...\"} with 1-200 characters", errBadRequest))
+	}
+	err := s.isolates.Rename(c.UserContext(), id, strings.TrimSpace(*r.Name))
+	if errors.Is(err, isolate.ErrUnknownBlock) {
+		return apiError(c, fiber.StatusNotFound, "not_found", "no content block with that id")
+	}
+	if err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

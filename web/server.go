@@ -21,6 +21,8 @@ type Isolates interface {
 	Update(ctx context.Context, id string, p isolate.Patch) (*isolate.Result, error)
 	Terminate(ctx context.Context, id string) error
 	Output(ctx context.Context, id string) (*isolate.Result, error)
+	Blocks(ctx context.Context) ([]isolate.Block, error)
+	Rename(ctx context.Context, id, name string) error
 	Find(id string) (*isolate.Isolate, bool)
 	Isolates() []*isolate.Isolate
 	Config() isolate.Config
@@ -98,6 +100,8 @@ func New(cfg Config, iso Isolates, met Metrics, opts ...Option) *Server {
 	api.Post("/execute-content-block", append(blocks, s.executeBlock)...)
 	api.Post("/update-content-block", append(blocks, s.updateBlock)...)
 	api.Delete("/content-block/:id", append(blocks, s.deleteBlock)...)
+	api.Patch("/content-block/:id", append(blocks, s.renameBlock)...)
+	api.Get("/content-blocks", s.listBlocks)
 	api.Get("/content-block-output/:id", s.blockOutput)
 	api.Get("/metrics", s.apiMetrics)
 	api.Get("/isolate-stats", s.isolateStats)

@@ -128,9 +128,16 @@ func (d *DOM) fn(key string, impl func(*DOM, goja.FunctionCall) goja.Value) goja
 	if f, ok := d.funcs[key]; ok {
 		return f
 	}
-	f := d.rt.ToValue(func(c goja.FunctionCall) goja.Value { return impl(d, c) })
+	f := d.native(key[strings.LastIndexByte(key, '.')+1:], func(c goja.FunctionCall) goja.Value { return impl(d, c) })
 	d.funcs[key] = f
 	return f
+}
+
+// native wraps a Go function as a JS function with the given name.
+func (d *DOM) native(name string, f func(goja.FunctionCall) goja.Value) goja.Value {
+	obj := d.rt.ToValue(f).(*goja.Object)
+	_ = obj.DefineDataProperty("name", d.str(name), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	return obj
 }
 
 // thisAs extracts the Go receiver behind a method call's this value.

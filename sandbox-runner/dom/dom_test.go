@@ -177,8 +177,8 @@ func TestDescribe(t *testing.T) {
 	for js, want := range map[string]string{
 		`document.getElementById('a')`:            `<p id="a">x</p>`,
 		`document.getElementById('a').firstChild`: `"x"`,
-		`document`:                                `#document`,
-		`document.querySelectorAll('p')`:          `NodeList(1)`,
+		`document`:                       `#document`,
+		`document.querySelectorAll('p')`: `NodeList(1)`,
 	} {
 		v, err := rt.RunString(js)
 		if err != nil {

@@ -109,7 +109,7 @@ func (d *DOM) method(key string, m *member) goja.Value {
 	if f, ok := d.funcs[key]; ok {
 		return f
 	}
-	f := d.rt.ToValue(func(c goja.FunctionCall) goja.Value {
+	f := d.native(key, func(c goja.FunctionCall) goja.Value {
 		x := thisAs[*node](d, c)
 		if x.d != d || x.kind&m.kinds == 0 {
 			panic(d.rt.NewTypeError("Illegal invocation"))

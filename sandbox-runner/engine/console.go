@@ -19,17 +19,14 @@ type console struct {
 	truncated            bool
 }
 
-func (c *console) object(rt *goja.Runtime) *goja.Object {
-	obj := rt.NewObject()
-	for _, level := range []string{"log", "info", "warn", "error", "debug"} {
-		_ = obj.Set(level, func(call goja.FunctionCall) goja.Value {
-			if !c.truncated {
-				c.add(level, c.format(call.Arguments))
-			}
-			return goja.Undefined()
-		})
-	}
-	return obj
+// member builds console.log, .info, .warn, .error or .debug.
+func (c *console) member(level string) goja.Value {
+	return c.ex.function(level, func(call goja.FunctionCall) goja.Value {
+		if !c.truncated {
+			c.add(level, c.format(call.Arguments))
+		}
+		return goja.Undefined()
+	})
 }
 
 // add appends one entry; the first entry over a limit is replaced by a

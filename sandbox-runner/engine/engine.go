@@ -152,11 +152,18 @@ func (ex *execution) run(b Block) error {
 	if err != nil {
 		return err
 	}
+	// Date follows real time, jumped forward to the virtual clock when timers
+	// have run ahead of it: a busy loop on Date.now() ends, and a 1 s timer
+	// still sees a second pass.
 	start := time.Now()
-	ex.rt.SetTimeSource(func() time.Time { return start.Add(time.Duration(ex.loop.now) * time.Millisecond) })
+	ex.rt.SetTimeSource(func() time.Time {
+		real, virtual := time.Since(start), time.Duration(ex.loop.now)*time.Millisecond
+		return start.Add(max(real, virtual))
+	})
 	ex.rt.SetMaxCallStackSize(maxCallStackSize)
 	ex.rt.SetPromiseRejectionTracker(ex.trackRejection)
-	if err := ex.installGlobals(b.Data); err != nil {
+	ex.installGlobals()
+	if err := ex.setData(b.Data); err != nil {
 		return err
 	}
 	if _, err := ex.rt.RunProgram(prg); err != nil {
@@ -165,39 +172,20 @@ func (ex *execution) run(b Block) error {
 	return ex.runLoop()
 }
 
-func (ex *execution) installGlobals(data []byte) error {
-	rt := ex.rt
-	g := rt.GlobalObject()
-	set := func(name string, v any) { _ = g.Set(name, v) }
-	set("window", g)
-	set("self", g)
-	set("document", ex.dom.Document())
-	set("console", ex.console.object(rt))
-	set("setTimeout", ex.setTimer(false))
-	set("setInterval", ex.setTimer(true))
-	set("clearTimeout", ex.clearTimer)
-	set("clearInterval", ex.clearTimer)
-	set("queueMicrotask", ex.queueMicrotask)
-	api := ex.symposiumObject()
-	set("symposium", api)
-	demo := rt.NewObject()
-	_ = demo.Set("getData", api.Get("getData"))
-	set("demoAPI", demo)
-
-	dataVal := goja.Null()
+// setData parses the block data into the DATA global (null when empty).
+func (ex *execution) setData(data []byte) error {
+	v := goja.Null()
 	if len(data) > 0 {
-		v, err := ex.parseJSON(string(data))
-		if err != nil {
+		var err error
+		if v, err = ex.parseJSON(string(data)); err != nil {
 			var jsErr *goja.Exception
 			if errors.As(err, &jsErr) {
 				return fmt.Errorf("DATA is not valid JSON: %s", jsErr.Value())
 			}
 			return err
 		}
-		dataVal = v
 	}
-	set("DATA", dataVal)
-	return nil
+	return ex.rt.Set("DATA", v)
 }
 
 func (ex *execution) trackRejection(p *goja.Promise, op goja.PromiseRejectionOperation) {

@@ -71,6 +71,8 @@ func TestConsole(t *testing.T) {
 		{`console.log(new TypeError('bad'), [new Error('in')])`, "log:TypeError: bad [ [Error: in] ]"},
 		{`console.log('%s has %d items (%i%%) %j', 'cart', 3.5, 42.9, {a: 1}, 'extra')`, `log:cart has 3.5 items (42%) {"a":1} extra`},
 		{`class P { constructor() { this.x = 1 } }; console.log(new P())`, "log:P { x: 1 }"},
+		{`console.log(setTimeout, document.body.appendChild, document.body.classList.add)`, "log:[Function: setTimeout] [Function: appendChild] [Function: add]"},
+		{`console.log = (...a) => console.info('wrapped', ...a); console.log('x')`, "info:wrapped x"},
 		{`console.log(new Date(0))`, "log:1970-01-01T00:00:00.000Z"},
 		{`console.log(Promise.resolve(4), -0, 10n)`, "log:Promise { 4 } -0 10n"},
 		{`console.log(document.getElementById('a'), document.querySelectorAll('p'))`, `log:<p id="a">x</p> NodeList(1)`},

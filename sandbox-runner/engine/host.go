@@ -8,56 +8,62 @@ import (
 	"github.com/dop251/goja"
 )
 
-// symposiumObject builds the symposium.* API. Every call returns a Promise;
-// the Host call itself runs on its own goroutine and its result is settled
-// back on the loop goroutine by runLoop.
-func (ex *execution) symposiumObject() *goja.Object {
-	obj := ex.rt.NewObject()
-	_ = obj.Set("saveData", func(c goja.FunctionCall) goja.Value {
-		key := c.Argument(0).String()
-		val, err := ex.stringifyJSON(c.Argument(1))
-		return ex.hostCall("saveData", err, func(ctx context.Context) (func() goja.Value, error) {
-			return nil, ex.host.SaveData(ctx, key, []byte(val))
-		})
-	})
-	_ = obj.Set("getData", func(c goja.FunctionCall) goja.Value {
-		key := c.Argument(0).String()
-		return ex.hostCall("getData", nil, func(ctx context.Context) (func() goja.Value, error) {
-			raw, found, err := ex.host.GetData(ctx, key)
-			if err != nil || !found {
-				return nil, err
-			}
-			return func() goja.Value {
-				v, err := ex.parseJSON(string(raw))
-				if err != nil {
-					panic(err)
+// symposiumMember builds one symposium.* function. Every call returns a
+// Promise; the Host call itself runs on its own goroutine and its result is
+// settled back on the loop goroutine by runLoop.
+func (ex *execution) symposiumMember(name string) goja.Value {
+	var fn func(c goja.FunctionCall) goja.Value
+	switch name {
+	case "saveData":
+		fn = func(c goja.FunctionCall) goja.Value {
+			key := c.Argument(0).String()
+			val, err := ex.stringifyJSON(c.Argument(1))
+			return ex.hostCall(name, err, func(ctx context.Context) (func() goja.Value, error) {
+				return nil, ex.host.SaveData(ctx, key, []byte(val))
+			})
+		}
+	case "getData":
+		fn = func(c goja.FunctionCall) goja.Value {
+			key := c.Argument(0).String()
+			return ex.hostCall(name, nil, func(ctx context.Context) (func() goja.Value, error) {
+				raw, found, err := ex.host.GetData(ctx, key)
+				if err != nil || !found {
+					return nil, err
 				}
-				return v
-			}, nil
-		})
-	})
-	_ = obj.Set("deleteData", func(c goja.FunctionCall) goja.Value {
-		key := c.Argument(0).String()
-		return ex.hostCall("deleteData", nil, func(ctx context.Context) (func() goja.Value, error) {
-			return nil, ex.host.DeleteData(ctx, key)
-		})
-	})
-	_ = obj.Set("fetch", func(c goja.FunctionCall) goja.Value {
-		url := c.Argument(0).String()
-		return ex.hostCall("fetch", nil, func(ctx context.Context) (func() goja.Value, error) {
-			status, contentType, body, err := ex.host.Fetch(ctx, url)
-			if err != nil {
-				return nil, err
-			}
-			return func() goja.Value { return ex.response(url, status, contentType, string(body)) }, nil
-		})
-	})
-	return obj
+				return func() goja.Value {
+					v, err := ex.parseJSON(string(raw))
+					if err != nil {
+						panic(err)
+					}
+					return v
+				}, nil
+			})
+		}
+	case "deleteData":
+		fn = func(c goja.FunctionCall) goja.Value {
+			key := c.Argument(0).String()
+			return ex.hostCall(name, nil, func(ctx context.Context) (func() goja.Value, error) {
+				return nil, ex.host.DeleteData(ctx, key)
+			})
+		}
+	default: // fetch
+		fn = func(c goja.FunctionCall) goja.Value {
+			url := c.Argument(0).String()
+			return ex.hostCall(name, nil, func(ctx context.Context) (func() goja.Value, error) {
+				status, contentType, body, err := ex.host.Fetch(ctx, url)
+				if err != nil {
+					return nil, err
+				}
+				return func() goja.Value { return ex.response(url, status, contentType, string(body)) }, nil
+			})
+		}
+	}
+	return ex.function(name, fn)
 }
 
 // hostCall returns a promise settled by work's outcome. argErr rejects at
 // once (bad arguments); work's value constructor runs on the loop goroutine
-// and a nil constructor resolves with null (undefined for writes is fine too).
+// and a nil constructor resolves with null.
 func (ex *execution) hostCall(name string, argErr error, work func(context.Context) (func() goja.Value, error)) goja.Value {
 	p, resolve, reject := ex.rt.NewPromise()
 	switch {

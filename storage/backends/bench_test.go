@@ -130,4 +130,3 @@ func BenchmarkBlob(b *testing.B) {
 		})
 	}
 }
-

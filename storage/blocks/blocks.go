@@ -25,6 +25,7 @@ type Code struct {
 // Block is a content block.
 type Block struct {
 	ID        string          `json:"id"`
+	Name      string          `json:"name,omitempty"`
 	Code      Code            `json:"code"`
 	Data      json.RawMessage `json:"data,omitempty"`
 	UpdatedAt time.Time       `json:"updatedAt"`
@@ -34,15 +35,22 @@ type Block struct {
 type RunError struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	Stack   string `json:"stack,omitempty"`
+}
+
+// Log is one console entry of a run.
+type Log struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
 }
 
 // Output is a block's last rendered result.
 type Output struct {
 	HTML       string    `json:"html"`
 	CSS        string    `json:"css"`
-	Logs       []string  `json:"logs,omitempty"`
+	Logs       []Log     `json:"logs,omitempty"`
 	Error      *RunError `json:"error,omitempty"`
-	DurationMs int64     `json:"durationMs"`
+	DurationMs float64   `json:"durationMs"`
 	UpdatedAt  time.Time `json:"updatedAt"`
 }
 

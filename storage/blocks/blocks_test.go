@@ -79,7 +79,7 @@ func TestOutputInlineAndInBlob(t *testing.T) {
 	if err := f.blocks.Put(ctx, blocks.Block{ID: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	small := blocks.Output{HTML: "<p>hi</p>", CSS: "p{}", Logs: []string{"log 1"}, Error: &blocks.RunError{Kind: "timeout", Message: "too slow"}, DurationMs: 12}
+	small := blocks.Output{HTML: "<p>hi</p>", CSS: "p{}", Logs: []blocks.Log{{Level: "log", Message: "1"}}, Error: &blocks.RunError{Kind: "timeout", Message: "too slow"}, DurationMs: 12}
 	if err := f.blocks.PutOutput(ctx, "b", small); err != nil {
 		t.Fatal(err)
 	}

@@ -185,6 +185,12 @@ func (m *Manager) onDeath(iso *Isolate) {
 
 // Execute stores the block and runs it in its isolate, creating one if needed.
 func (m *Manager) Execute(ctx context.Context, b Block) (*Result, error) {
+	if b.Name == "" {
+		if old, ok, err := m.store.LoadBlock(ctx, b.ID); err == nil && ok {
+			b.Name = old.Name
+		}
+	}
+	b.UpdatedAt = time.Now().UTC()
 	if err := m.store.SaveBlock(ctx, b); err != nil {
 		return nil, fmt.Errorf("save block: %w", err)
 	}
@@ -331,6 +337,24 @@ func (m *Manager) retire(iso *Isolate, why EventType) {
 	iso.killedBy.CompareAndSwap(nil, &k)
 	iso.destroy()
 	m.events(Event{Type: why, IsolateID: iso.ID, BlockID: iso.BlockID(), Time: time.Now()})
+}
+
+// Blocks lists the known blocks.
+func (m *Manager) Blocks(ctx context.Context) ([]Block, error) {
+	return m.store.ListBlocks(ctx)
+}
+
+// Rename sets a block's display name without running it.
+func (m *Manager) Rename(ctx context.Context, id, name string) error {
+	b, ok, err := m.store.LoadBlock(ctx, id)
+	if err != nil {
+		return fmt.Errorf("load block: %w", err)
+	}
+	if !ok {
+		return ErrUnknownBlock
+	}
+	b.Name = name
+	return m.store.SaveBlock(ctx, b)
 }
 
 // Output returns the last result of a block.

@@ -196,7 +196,9 @@ func (r *procRunner) HostToPlugin(n, a string) (string, string, error) { return 
 
 var _ runner.Runner = (*procRunner)(nil)
 
-// hclogTo routes go-plugin's own logging into slog at warn and above.
+// hclogTo silences go-plugin's own logging except its runner stderr relay:
+// the manager logs every death itself, with the kernel's reason, and killing
+// isolates on purpose is routine.
 func hclogTo(w io.Writer) hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Level: hclog.Warn, Output: w})
+	return hclog.New(&hclog.LoggerOptions{Name: "go-plugin", Level: hclog.Off, Output: w})
 }

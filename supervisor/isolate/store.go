@@ -2,14 +2,18 @@ package isolate
 
 import (
 	"context"
+	"sort"
 	"sync"
+	"time"
 )
 
 // Block is a content block as the manager knows it.
 type Block struct {
-	ID   string
-	Code Code
-	Data []byte // JSON text, may be empty
+	ID        string
+	Name      string // display name; defaults to the id
+	Code      Code
+	Data      []byte // JSON text, may be empty
+	UpdatedAt time.Time
 }
 
 // BlockStore keeps blocks and their last output beyond an isolate's life
@@ -21,6 +25,7 @@ type BlockStore interface {
 	SaveOutput(ctx context.Context, id string, r *Result) error
 	LoadOutput(ctx context.Context, id string) (*Result, bool, error)
 	DeleteBlock(ctx context.Context, id string) error
+	ListBlocks(ctx context.Context) ([]Block, error)
 }
 
 // memStore is the in-process BlockStore used when none is configured.
@@ -68,4 +73,15 @@ func (s *memStore) DeleteBlock(_ context.Context, id string) error {
 	delete(s.blocks, id)
 	delete(s.out, id)
 	return nil
+}
+
+func (s *memStore) ListBlocks(_ context.Context) ([]Block, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Block, 0, len(s.blocks))
+	for _, b := range s.blocks {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }

@@ -1,0 +1,238 @@
+package live
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/supervisor/monitor"
+)
+
+// topic is a kind of pushed message a tab can subscribe to.
+type topic uint8
+
+const (
+	topicBlocks   topic = 1 << iota // results, renames and deletes made elsewhere
+	topicMetrics                    // kernel figures, every second
+	topicIsolates                   // isolate lifecycle events
+	topicAlerts                     // resource alerts
+	allTopics     = topicBlocks | topicMetrics | topicIsolates | topicAlerts
+)
+
+var topicNames = map[string]topic{"blocks": topicBlocks, "metrics": topicMetrics, "isolates": topicIsolates, "alerts": topicAlerts}
+
+// Same rule as the REST API, so a block made here is reachable there.
+var blockIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)
+
+type codeIn struct {
+	HTML       *string `json:"html"`
+	CSS        *string `json:"css"`
+	JavaScript *string `json:"javascript"`
+}
+
+// request is any message a tab sends. Ref, if set, is echoed in the answer.
+//
+//	{"type":"execute","ref","blockId","name"?,"code":{"html","css","javascript"},"data"?}
+//	{"type":"update","ref","blockId","code"?:{partial},"data"?}
+//	{"type":"delete","ref","blockId"}
+//	{"type":"rename","ref","blockId","name"}
+//	{"type":"subscribe","ref","topics":["blocks","metrics","isolates","alerts"]}
+type request struct {
+	Type    string          `json:"type"`
+	Ref     string          `json:"ref"`
+	BlockID string          `json:"blockId"`
+	Name    *string         `json:"name"`
+	Code    *codeIn         `json:"code"`
+	Data    json.RawMessage `json:"data"`
+	Topics  []string        `json:"topics"`
+}
+
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errInvalid, fmt.Sprintf(format, a...))
+}
+
+// parseRequest decodes and validates one message.
+func parseRequest(b []byte) (request, error) {
+	var r request
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te) && te.Field != "":
+			return r, invalid("field %q has the wrong type", te.Field)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return r, invalid("%s", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return r, invalid("not valid JSON: send one JSON object with a \"type\"")
+		}
+	}
+	if dec.More() {
+		return r, invalid("trailing data after the JSON object")
+	}
+	if len(r.Ref) > 64 {
+		return r, invalid("\"ref\" is longer than 64 characters")
+	}
+	if r.Type == "subscribe" {
+		if r.BlockID != "" || r.Name != nil || r.Code != nil || r.Data != nil {
+			return r, invalid("subscribe takes only \"topics\"")
+		}
+		for _, t := range r.Topics {
+			if _, ok := topicNames[t]; !ok {
+				return r, invalid("unknown topic %q (known: blocks, metrics, isolates, alerts)", t)
+			}
+		}
+		return r, nil
+	}
+	if r.Topics != nil {
+		return r, invalid("\"topics\" belongs to subscribe only")
+	}
+	if !blockIDPattern.MatchString(r.BlockID) {
+		return r, invalid("\"blockId\" is required: 1-128 letters, digits, '_', '-', '.', ':' starting with a letter or digit")
+	}
+	if r.Name != nil && (len(*r.Name) > 200 || (r.Type == "rename" && strings.TrimSpace(*r.Name) == "")) {
+		return r, invalid("\"name\" must be 1-200 characters")
+	}
+	// The decoder has checked data is JSON; null means none, as in the REST API.
+	if bytes.Equal(bytes.TrimSpace(r.Data), []byte("null")) {
+		r.Data = nil
+	}
+	switch r.Type {
+	case "execute":
+		if r.Code == nil {
+			return r, invalid("execute needs \"code\": {\"html\",\"css\",\"javascript\"}")
+		}
+	case "update":
+		if r.Name != nil {
+			return r, invalid("update cannot rename; send rename")
+		}
+	case "delete":
+		if r.Name != nil || r.Code != nil || r.Data != nil {
+			return r, invalid("delete takes only \"blockId\"")
+		}
+	case "rename":
+		if r.Name == nil || r.Code != nil || r.Data != nil {
+			return r, invalid("rename takes \"blockId\" and \"name\"")
+		}
+	case "":
+		return r, invalid("\"type\" is required (execute, update, delete, rename, subscribe)")
+	default:
+		return r, invalid("unknown type %q (known: execute, update, delete, rename, subscribe)", r.Type)
+	}
+	return r, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// resultMsg has the REST answer's fields, plus type and ref.
+type resultMsg struct {
+	Type       string        `json:"type"`
+	Ref        string        `json:"ref,omitempty"`
+	Success    bool          `json:"success"`
+	BlockID    string        `json:"blockId"`
+	HTML       string        `json:"html"`
+	CSS        string        `json:"css"`
+	Logs       []isolate.Log `json:"logs"`
+	DurationMs float64       `json:"durationMs"`
+	Isolate    struct {
+		PID         int    `json:"pid"`
+		MemoryBytes uint64 `json:"memoryBytes"`
+		CPUMicros   uint64 `json:"cpuMicros"`
+	} `json:"isolate"`
+	Error *resultError `json:"error,omitempty"`
+}
+
+type resultError struct {
+	Kind    isolate.Kind `json:"kind"`
+	Message string       `json:"message"`
+	Stack   string       `json:"stack,omitempty"`
+}
+
+func newResult(ref string, r *isolate.Result) resultMsg {
+	m := resultMsg{Type: "result", Ref: ref, Success: r.OK(), BlockID: r.BlockID, HTML: r.HTML, CSS: r.CSS,
+		Logs: r.Logs, DurationMs: r.Duration}
+	if m.Logs == nil {
+		m.Logs = []isolate.Log{}
+	}
+	m.Isolate.PID, m.Isolate.MemoryBytes, m.Isolate.CPUMicros = r.PID, r.Memory, r.CPUMicro
+	if !r.OK() {
+		m.Error = &resultError{Kind: r.Kind, Message: r.Message, Stack: r.Stack}
+	}
+	return m
+}
+
+// blockMsg reports a delete ("deleted") or a rename ("renamed").
+type blockMsg struct {
+	Type    string `json:"type"`
+	Ref     string `json:"ref,omitempty"`
+	BlockID string `json:"blockId"`
+	Name    string `json:"name,omitempty"`
+}
+
+type errorMsg struct {
+	Type    string `json:"type"`
+	Ref     string `json:"ref,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type helloMsg struct {
+	Type       string   `json:"type"`
+	Instance   string   `json:"instance"`
+	MaxMessage int      `json:"maxMessage"`
+	Topics     []string `json:"topics"`
+}
+
+type subscribedMsg struct {
+	Type   string   `json:"type"`
+	Ref    string   `json:"ref,omitempty"`
+	Topics []string `json:"topics"`
+}
+
+type isolateMsg struct {
+	Type      string    `json:"type"`
+	Event     string    `json:"event"`
+	IsolateID string    `json:"isolateId"`
+	BlockID   string    `json:"blockId,omitempty"`
+	Kind      string    `json:"kind,omitempty"`
+	Message   string    `json:"message,omitempty"`
+	Time      time.Time `json:"time"`
+}
+
+type alertMsg struct {
+	Type  string        `json:"type"`
+	Alert monitor.Alert `json:"alert"`
+}
+
+type isolateFigures struct {
+	BlockID       string  `json:"blockId"`
+	IsolateID     string  `json:"isolateId"`
+	PID           int     `json:"pid"`
+	MemoryMB      float64 `json:"memoryMB"`
+	MemoryLimitMB float64 `json:"memoryLimitMB"`
+	CPUPercent    float64 `json:"cpuPercent"`
+}
+
+type metricsMsg struct {
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	System struct {
+		CPUCount    int        `json:"cpuCount"`
+		CPUPercent  float64    `json:"cpuPercent"`
+		LoadAverage [3]float64 `json:"loadAverage"`
+		RSSMB       float64    `json:"rssMB"`
+		HeapUsedMB  float64    `json:"heapUsedMB"`
+	} `json:"system"`
+	TotalMemoryMB float64          `json:"totalMemoryMB"`
+	Isolates      []isolateFigures `json:"isolates"`
+}

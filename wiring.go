@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/symposium/symposium/storage/blockdata"
+	"github.com/symposium/symposium/storage/blocks"
+	"github.com/symposium/symposium/supervisor/egress"
+	"github.com/symposium/symposium/supervisor/hostcap"
+	"github.com/symposium/symposium/supervisor/isolate"
+)
+
+// blockStore keeps the isolate manager's blocks and outputs in the storage
+// layer, so they outlive the process and are shared between instances.
+type blockStore struct{ s *blocks.Store }
+
+func (b blockStore) LoadBlock(ctx context.Context, id string) (isolate.Block, bool, error) {
+	blk, err := b.s.Get(ctx, id)
+	if errors.Is(err, blocks.ErrNotFound) {
+		return isolate.Block{}, false, nil
+	}
+	if err != nil {
+		return isolate.Block{}, false, err
+	}
+	return fromStored(blk), true, nil
+}
+
+func fromStored(blk blocks.Block) isolate.Block {
+	return isolate.Block{
+		ID: blk.ID, Name: blk.Name, Data: blk.Data, UpdatedAt: blk.UpdatedAt,
+		Code: isolate.Code{HTML: blk.Code.HTML, CSS: blk.Code.CSS, JavaScript: blk.Code.JavaScript},
+	}
+}
+
+func (b blockStore) SaveBlock(ctx context.Context, blk isolate.Block) error {
+	return b.s.Put(ctx, blocks.Block{
+		ID: blk.ID, Name: blk.Name, Data: json.RawMessage(blk.Data), UpdatedAt: blk.UpdatedAt,
+		Code: blocks.Code{HTML: blk.Code.HTML, CSS: blk.Code.CSS, JavaScript: blk.Code.JavaScript},
+	})
+}
+
+func (b blockStore) SaveOutput(ctx context.Context, id string, r *isolate.Result) error {
+	out := blocks.Output{HTML: r.HTML, CSS: r.CSS, DurationMs: r.Duration}
+	for _, l := range r.Logs {
+		out.Logs = append(out.Logs, blocks.Log{Level: l.Level, Message: l.Message})
+	}
+	if !r.OK() {
+		out.Error = &blocks.RunError{Kind: string(r.Kind), Message: r.Message, Stack: r.Stack}
+	}
+	return b.s.PutOutput(ctx, id, out)
+}
+
+func (b blockStore) LoadOutput(ctx context.Context, id string) (*isolate.Result, bool, error) {
+	out, err := b.s.GetOutput(ctx, id)
+	if errors.Is(err, blocks.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	r := &isolate.Result{BlockID: id, HTML: out.HTML, CSS: out.CSS, Duration: out.DurationMs, Kind: isolate.KindOK}
+	for _, l := range out.Logs {
+		r.Logs = append(r.Logs, isolate.Log{Level: l.Level, Message: l.Message})
+	}
+	if out.Error != nil {
+		r.Kind, r.Message, r.Stack = isolate.Kind(out.Error.Kind), out.Error.Message, out.Error.Stack
+	}
+	return r, true, nil
+}
+
+func (b blockStore) DeleteBlock(ctx context.Context, id string) error {
+	err := b.s.Delete(ctx, id)
+	if errors.Is(err, blocks.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (b blockStore) ListBlocks(ctx context.Context) ([]isolate.Block, error) {
+	list, err := b.s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]isolate.Block, len(list))
+	for i, blk := range list {
+		out[i] = fromStored(blk)
+	}
+	return out, nil
+}
+
+// blockData adapts the storage layer's per-block data to the host capability.
+type blockData struct{ s *blockdata.Store }
+
+func (d blockData) Save(ctx context.Context, block, key string, v []byte) error {
+	return d.s.Save(ctx, block, key, v)
+}
+
+func (d blockData) Get(ctx context.Context, block, key string) ([]byte, error) {
+	return d.s.Get(ctx, block, key)
+}
+
+func (d blockData) Delete(ctx context.Context, block, key string) error {
+	return d.s.Delete(ctx, block, key)
+}
+
+// fetcher adapts the egress fetcher to the host capability.
+type fetcher struct{ f *egress.Fetcher }
+
+func (f fetcher) Fetch(ctx context.Context, url string) (int, string, []byte, error) {
+	r, err := f.f.Fetch(ctx, url)
+	if err != nil {
+		return 0, "", nil, err
+	}
+	return r.Status, r.ContentType, r.Body, nil
+}
+
+// hostErrors says which storage and egress errors a script may read.
+var hostErrors = hostcap.Classifier{
+	NotFound: blockdata.ErrNotFound,
+	UserFacing: []error{
+		blockdata.ErrQuota, blockdata.ErrInvalidJSON, blockdata.ErrInvalidKey, blockdata.ErrBusy,
+		egress.ErrInvalidURL, egress.ErrNotAllowed, egress.ErrTooManyRedirects, egress.ErrTooLarge,
+		egress.ErrTimeout, egress.ErrUnavailable,
+	},
+}
