@@ -112,6 +112,9 @@ func TestDetection(t *testing.T) {
 	if !d.Writable || (d.Mode != ModeV1 && d.Mode != ModeV2) {
 		t.Fatalf("detection %+v", d)
 	}
+	if inGuest() && d.Mode != ModeV2 {
+		t.Fatalf("detection %+v: the guest kernel has cgroup v2 only", d)
+	}
 	if !slices.Contains([]string{"unified", "hybrid", "legacy"}, d.Layout) {
 		t.Fatalf("layout %q", d.Layout)
 	}

@@ -202,6 +202,11 @@ func startChild(t *testing.T, g *Group, mode, arg string, extra ...string) *chil
 		c.done <- cmd.Wait()
 	}()
 	t.Cleanup(func() {
+		// The group kill also ends forked grandchildren, which hold the
+		// stdout pipe open.
+		if err := g.Kill(); err != nil {
+			t.Errorf("Kill: %v", err)
+		}
 		_ = cmd.Process.Kill()
 		_ = c.stdin.Close()
 		<-c.done

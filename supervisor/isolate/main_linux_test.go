@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func needRoot(t *testing.T) { isolatetest.NeedRoot(t) }
+func needRoot(t testing.TB) { isolatetest.NeedRoot(t) }
 
 type testEnv struct {
 	mgr    *Manager
@@ -35,7 +35,7 @@ type testEnv struct {
 	events chan Event
 }
 
-func newTestManager(t *testing.T, cfg Config, opts ...Option) *testEnv {
+func newTestManager(t testing.TB, cfg Config, opts ...Option) *testEnv {
 	t.Helper()
 	needRoot(t)
 	name := fmt.Sprintf("symposium-test-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)

@@ -100,6 +100,9 @@ type Manager struct {
 	byBlock map[string]*slot
 	closed  bool
 
+	recentMu sync.Mutex
+	recent   map[string]*written // what this instance last wrote per block
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -119,7 +122,7 @@ func NewManager(cfg Config, cg *cgroup.Manager, opts ...Option) (*Manager, error
 	if _, err := os.Stat(cfg.RunnerPath); err != nil {
 		return nil, fmt.Errorf("%w: runner binary: %v", ErrSpawn, err)
 	}
-	m := &Manager{cfg: cfg, logger: slog.New(slog.DiscardHandler), byBlock: map[string]*slot{}, stop: make(chan struct{})}
+	m := &Manager{cfg: cfg, logger: slog.New(slog.DiscardHandler), byBlock: map[string]*slot{}, recent: map[string]*written{}, stop: make(chan struct{})}
 	for _, o := range opts {
 		o(m)
 	}
@@ -190,11 +193,67 @@ func (m *Manager) Execute(ctx context.Context, b Block) (*Result, error) {
 			b.Name = old.Name
 		}
 	}
-	b.UpdatedAt = time.Now().UTC()
-	if err := m.store.SaveBlock(ctx, b); err != nil {
-		return nil, fmt.Errorf("save block: %w", err)
+	if !m.unchanged(b.ID, func(w *written) bool { return w.block.equal(b) && time.Since(w.blockAt) < rewriteAfter }) {
+		b.UpdatedAt = time.Now().UTC()
+		if err := m.store.SaveBlock(ctx, b); err != nil {
+			return nil, fmt.Errorf("save block: %w", err)
+		}
+		m.remember(b.ID, func(w *written) { w.block, w.blockAt = b, time.Now() })
 	}
 	return m.run(ctx, b)
+}
+
+// rewriteAfter bounds how long this instance trusts its memory of what it
+// wrote: another instance sharing the store may have written since.
+const rewriteAfter = 2 * time.Second
+
+// written is what this instance last stored for a block, so that a warm
+// re-execution of unchanged code with unchanged output costs no write.
+type written struct {
+	block   Block
+	blockAt time.Time
+	out     *Result
+	outAt   time.Time
+}
+
+func (b Block) equal(o Block) bool {
+	return b.ID == o.ID && b.Name == o.Name && b.Code == o.Code && string(b.Data) == string(o.Data)
+}
+
+func sameOutput(a, b *Result) bool {
+	if a == nil || b == nil || a.HTML != b.HTML || a.CSS != b.CSS || a.Kind != b.Kind || a.Message != b.Message || len(a.Logs) != len(b.Logs) {
+		return false
+	}
+	for i := range a.Logs {
+		if a.Logs[i] != b.Logs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Manager) unchanged(id string, same func(*written) bool) bool {
+	m.recentMu.Lock()
+	defer m.recentMu.Unlock()
+	w, ok := m.recent[id]
+	return ok && same(w)
+}
+
+func (m *Manager) remember(id string, set func(*written)) {
+	m.recentMu.Lock()
+	defer m.recentMu.Unlock()
+	w, ok := m.recent[id]
+	if !ok {
+		w = &written{}
+		m.recent[id] = w
+	}
+	set(w)
+}
+
+func (m *Manager) forget(id string) {
+	m.recentMu.Lock()
+	defer m.recentMu.Unlock()
+	delete(m.recent, id)
 }
 
 // Patch is a partial update of a block; nil fields keep their value.
@@ -234,8 +293,12 @@ func (m *Manager) run(ctx context.Context, b Block) (*Result, error) {
 		return nil, err
 	}
 	res := iso.execute(ctx, b.ID, b.Code, b.Data, m.cfg.ExecTimeout)
-	if err := m.store.SaveOutput(ctx, b.ID, res); err != nil {
-		m.logger.Error("save output", "block", b.ID, "err", err)
+	if !m.unchanged(b.ID, func(w *written) bool { return sameOutput(w.out, res) && time.Since(w.outAt) < rewriteAfter }) {
+		if err := m.store.SaveOutput(ctx, b.ID, res); err != nil {
+			m.logger.Error("save output", "block", b.ID, "err", err)
+		} else {
+			m.remember(b.ID, func(w *written) { w.out, w.outAt = res, time.Now() })
+		}
 	}
 	m.events(Event{Type: EventExecuted, IsolateID: iso.ID, BlockID: b.ID, Kind: res.Kind, Time: time.Now()})
 	return res, nil
@@ -306,6 +369,7 @@ func (m *Manager) Terminate(ctx context.Context, blockID string) error {
 	if iso != nil {
 		m.retire(iso, EventTerminated)
 	}
+	m.forget(blockID)
 	if err := m.store.DeleteBlock(ctx, blockID); err != nil {
 		return fmt.Errorf("delete block: %w", err)
 	}
@@ -418,6 +482,7 @@ func (m *Manager) reapIdle() {
 				if m.unbind(iso.BlockID()) == iso {
 					m.logger.Info("isolate idle, ending it", "isolate", iso.ID, "block", iso.BlockID())
 					m.retire(iso, EventIdle)
+					m.forget(iso.BlockID())
 				}
 			}
 		}

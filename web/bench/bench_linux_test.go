@@ -287,4 +287,3 @@ func BenchmarkStartup(b *testing.B) {
 	}
 	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms-to-healthy")
 }
-

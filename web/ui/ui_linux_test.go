@@ -1,0 +1,397 @@
+package ui_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/chromedp"
+
+	"github.com/symposium/symposium/supervisor/cgroup"
+	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
+	"github.com/symposium/symposium/supervisor/monitor"
+	"github.com/symposium/symposium/web"
+	"github.com/symposium/symposium/web/live"
+	"github.com/symposium/symposium/web/ui"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+var runnerPath string
+
+func TestMain(m *testing.M) {
+	path, cleanup, err := isolatetest.Runner()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	runnerPath = path
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// startStack runs the real supervisor stack (cgroups, isolates with a real
+// runner, monitor, API, hub, UI) on a 127.0.0.1 listener, wired as main does.
+func startStack(t *testing.T, execTimeout time.Duration) string {
+	t.Helper()
+	isolatetest.NeedRoot(t)
+	name := fmt.Sprintf("symposium-uitest-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	cg, err := cgroup.New(cgroup.WithName(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub := live.New()
+	mgr, err := isolate.NewManager(isolate.Config{
+		RunnerPath: runnerPath, RunDir: "/run/" + name, PoolSize: 1, ExecTimeout: execTimeout,
+		Limits: cgroup.Limits{MemoryBytes: 256 << 20, CPU: 1, Pids: 32},
+	}, cg, isolate.WithEvents(hub.Event))
+	if err != nil {
+		cg.Close()
+		t.Fatal(err)
+	}
+	mon := monitor.New(mgr, monitor.DefaultThresholds(), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
+	ctx, stop := context.WithCancel(context.Background())
+	go mon.Run(ctx)
+	det := cg.Detection()
+	srv := web.New(web.Config{}, mgr, mon, web.WithHealth(func(context.Context) map[string]any {
+		return map[string]any{"enforcement": map[string]any{
+			"cgroup": map[string]any{"mode": det.Mode}, "kernelEnforced": det.Mode != cgroup.ModeNone,
+		}}
+	}))
+	ui.Mount(srv.App())
+	hub.Mount(srv.App(), mgr)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.App().Listener(ln)
+	t.Cleanup(func() {
+		stop()
+		hub.Close()
+		srv.Shutdown(context.Background())
+		mgr.Close()
+		cg.Close()
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// browser starts headless Chromium with a fresh profile.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chromium is required under CI: %v", err)
+		}
+		t.Skipf("chromium not installed: %v", err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 1100),
+	)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser without a timeout
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// step runs actions with a bound, so a broken page fails instead of hanging.
+func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(c, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// waitFor polls a page expression until it is true.
+func waitFor(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(c, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
+		t.Fatalf("waiting for %s (%s): %v; page says: %s", what, js, err, eval[string](t, ctx, `document.body.innerText.slice(0, 1500)`))
+	}
+}
+
+// typeInto replaces an editor's text by typing it, as a person would.
+func typeInto(t *testing.T, ctx context.Context, id, text string) {
+	t.Helper()
+	step(t, ctx, "type into "+id, chromedp.SetValue(chromedp.ID(id), ""), chromedp.SendKeys(chromedp.ID(id), text))
+}
+
+var errNoFrame = errors.New("preview frame not found")
+
+// previewHTML reads the preview frame's document through the DevTools
+// protocol: the page itself cannot (that is the point of the sandbox).
+// Chromium may run the sandboxed frame in its own process, as a separate
+// target; otherwise it is in the page's DOM tree.
+func previewHTML(ctx context.Context, src string) (string, error) {
+	html, err := chromedp.Run(ctx, chromedp.Action[string](func(ctx context.Context, tg *chromedp.Target) (string, error) {
+		return frameDocument(ctx, tg, true)
+	}))
+	if !errors.Is(err, errNoFrame) {
+		return html, err
+	}
+	targets, err := chromedp.Targets(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, ti := range targets {
+		if ti.Type == "iframe" && strings.HasSuffix(ti.URL, src) {
+			fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
+			defer cancel()
+			return chromedp.Run(fctx, chromedp.Action[string](func(ctx context.Context, tg *chromedp.Target) (string, error) {
+				return frameDocument(ctx, tg, false)
+			}))
+		}
+	}
+	return "", errNoFrame
+}
+
+// frameDocument returns the outer HTML of the #preview frame's document
+// (inPage) or of the target's own document.
+func frameDocument(ctx context.Context, tg *chromedp.Target, inPage bool) (string, error) {
+	depth, pierce := int64(-1), true
+	doc, err := cdp.Call(ctx, tg, dom.GetDocument, dom.GetDocumentParams{Depth: &depth, Pierce: &pierce})
+	if err != nil {
+		return "", err
+	}
+	node := doc.Root
+	if inPage {
+		node = findPreview(doc.Root)
+		if node == nil || node.ContentDocument == nil {
+			return "", errNoFrame
+		}
+		node = node.ContentDocument
+	}
+	out, err := cdp.Call(ctx, tg, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: node.NodeID})
+	if err != nil {
+		return "", err
+	}
+	return out.OuterHTML, nil
+}
+
+func findPreview(n *cdp.Node) *cdp.Node {
+	if n.LocalName == "iframe" {
+		for i := 0; i+1 < len(n.Attributes); i += 2 {
+			if n.Attributes[i] == "id" && n.Attributes[i+1] == "preview" {
+				return n
+			}
+		}
+	}
+	for _, c := range n.Children {
+		if f := findPreview(c); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// waitPreview waits until the current preview document contains want.
+func waitPreview(t *testing.T, ctx context.Context, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var html string
+	var err error
+	for time.Now().Before(deadline) {
+		src := eval[string](t, ctx, `new URL(document.getElementById('preview').src).pathname + new URL(document.getElementById('preview').src).search`)
+		if html, err = previewHTML(ctx, src); err == nil && strings.Contains(html, want) {
+			return html
+		}
+		time.Sleep(150 * time.Millisecond)
+	}
+	t.Fatalf("preview never showed %q; last: %q, %v", want, html, err)
+	return ""
+}
+
+var memFigure = regexp.MustCompile(`^([0-9.]+) / `)
+
+func isolateFigures(t *testing.T, ctx context.Context, blockID string) (memMB, cpuPct float64, ok bool) {
+	t.Helper()
+	row := eval[[]string](t, ctx, fmt.Sprintf(`(() => { const r = document.querySelector('#isolate-rows tr[data-block-id=%q]');
+		return r ? [r.querySelector('.mem').textContent, r.querySelector('.cpu').textContent] : []; })()`, blockID))
+	if len(row) != 2 {
+		return 0, 0, false
+	}
+	m := memFigure.FindStringSubmatch(row[0])
+	if m == nil {
+		t.Fatalf("memory cell %q", row[0])
+	}
+	memMB, _ = strconv.ParseFloat(m[1], 64)
+	cpuPct, _ = strconv.ParseFloat(strings.TrimSuffix(row[1], " %"), 64)
+	return memMB, cpuPct, true
+}
+
+func repoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+func screenshot(t *testing.T, ctx context.Context) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := filepath.Join(repoRoot(), "test-artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ui.png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
+	base := startStack(t, time.Second)
+	ctx := browser(t)
+
+	step(t, ctx, "open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("new-block")))
+	waitFor(t, ctx, "the live connection", `document.getElementById('conn').textContent === 'live'`)
+	waitFor(t, ctx, "the enforcement line", `document.getElementById('enforcement').textContent.includes('kernel-enforced')`)
+
+	// Create a block: it opens and runs its template.
+	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.ID("code-js")))
+	blockID := eval[string](t, ctx, `document.querySelector('#block-list li.active').dataset.blockId`)
+	waitPreview(t, ctx, "Hello, world!")
+
+	// Type into the three editors and the data: the block re-runs by itself.
+	typeInto(t, ctx, "code-html", `<div id="card"><h2 id="greet">waiting</h2></div>`)
+	typeInto(t, ctx, "code-css", `#card { border: 3px solid rebeccapurple; padding: 8px; }`)
+	typeInto(t, ctx, "code-data", `{"who": "chromedp"}`)
+	typeInto(t, ctx, "code-js", `document.getElementById('greet').textContent = 'Typed for ' + DATA.who; console.warn('careful, ' + DATA.who)`)
+	html := waitPreview(t, ctx, `<h2 id="greet">Typed for chromedp</h2>`)
+	if !strings.Contains(html, "rebeccapurple") {
+		t.Errorf("preview lacks the typed CSS: %s", html)
+	}
+	waitFor(t, ctx, "the warn log line", `[...document.querySelectorAll('#logs li.log-warn')].some(li => li.textContent.includes('careful, chromedp'))`)
+
+	// Invalid data is an inline error and is not sent.
+	typeInto(t, ctx, "code-data", `{"who": `)
+	waitFor(t, ctx, "the inline data error", `!document.getElementById('data-error').hidden && document.getElementById('data-error').textContent.includes('not valid JSON')`)
+	typeInto(t, ctx, "code-data", `{"who": "again"}`)
+	waitPreview(t, ctx, "Typed for again")
+
+	// Block content can never reach the page: the frame is sandboxed without
+	// allow-same-origin or allow-scripts, its document has no script, and the
+	// page cannot reach into it either.
+	typeInto(t, ctx, "code-html", `<p id="x">safe</p><script>parent.document.title = 'pwned'</script><img src="x" onerror="parent.document.title='pwned'">`)
+	typeInto(t, ctx, "code-js", `console.log('xss attempt')`)
+	html = waitPreview(t, ctx, `<p id="x">safe</p>`)
+	for _, bad := range []string{"<script", "onerror", "pwned"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("preview document contains %q: %s", bad, html)
+		}
+	}
+	if sb := eval[[]any](t, ctx, `(() => { const f = document.getElementById('preview'); return [f.hasAttribute('sandbox'), f.getAttribute('sandbox'), f.sandbox.contains('allow-same-origin'), f.sandbox.contains('allow-scripts')]; })()`); sb[0] != true || sb[1] != "" || sb[2] != false || sb[3] != false {
+		t.Errorf("preview sandbox attribute: %v", sb)
+	}
+	if eval[bool](t, ctx, `document.getElementById('preview').contentDocument !== null`) {
+		t.Error("the page can read the preview's contentDocument: the frame is same-origin")
+	}
+	if got := eval[string](t, ctx, `(() => { try { return String(document.getElementById('preview').contentWindow.document); } catch (e) { return e.name; } })()`); got != "SecurityError" {
+		t.Errorf("cross-frame document access: want SecurityError, got %q", got)
+	}
+	if title := eval[string](t, ctx, `document.title`); title != "Symposium" {
+		t.Errorf("the block changed the page title: %q", title)
+	}
+
+	// A heavy block: the dashboard's kernel figures for its isolate move.
+	waitFor(t, ctx, "the isolate row", fmt.Sprintf(`!!document.querySelector('#isolate-rows tr[data-block-id=%q]')`, blockID))
+	before, _, _ := isolateFigures(t, ctx, blockID)
+	rssBefore := eval[string](t, ctx, `document.getElementById('fig-rss').textContent`)
+	typeInto(t, ctx, "code-js", `globalThis.keep = []; for (let i = 0; i < 400000; i++) keep.push({i: i, s: 'item ' + i}); console.log('kept ' + keep.length)`)
+	waitFor(t, ctx, "the heavy run's log", `document.getElementById('logs').textContent.includes('kept 400000')`)
+	var peakMem, peakCPU float64
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline) && (peakMem < before+10 || peakCPU == 0); time.Sleep(200 * time.Millisecond) {
+		if m, c, ok := isolateFigures(t, ctx, blockID); ok {
+			peakMem, peakCPU = max(peakMem, m), max(peakCPU, c)
+		}
+	}
+	if peakMem < before+10 || peakCPU == 0 {
+		t.Errorf("dashboard did not follow the heavy block: memory %.1f -> %.1f MB, CPU peak %.0f%%", before, peakMem, peakCPU)
+	}
+	t.Logf("dashboard: isolate memory %.1f -> %.1f MB, CPU peak %.0f%%, supervisor RSS was %s", before, peakMem, peakCPU, rssBefore)
+	if n := eval[int](t, ctx, `document.getElementById('chart-iso-mem').getContext('2d').getImageData(0, 0, 200, 140).data.filter((v, i) => i % 4 === 3 && v > 0).length`); n == 0 {
+		t.Error("the isolate memory chart is blank")
+	}
+
+	// A script that never ends: stopped, and said so in words.
+	typeInto(t, ctx, "code-js", `while (true) {}`)
+	waitFor(t, ctx, "the timeout message", `!document.getElementById('run-error').hidden && document.getElementById('run-error').dataset.kind === 'timeout' && document.getElementById('run-error').textContent.includes('Your script ran longer than the time limit and was stopped.')`)
+
+	// A thrown error shows its message and stack.
+	typeInto(t, ctx, "code-js", `function inner() { throw new TypeError('bad value here') }
+inner()`)
+	waitFor(t, ctx, "the script error", `document.getElementById('run-error').dataset.kind === 'script' && document.getElementById('run-error').textContent.includes('bad value here') && !!document.querySelector('#run-error pre')`)
+	screenshot(t, ctx)
+
+	// Rename through the list, checked against the REST API.
+	step(t, ctx, "rename", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#block-list li[data-block-id=%q] .rename`, blockID))),
+		chromedp.WaitVisible(chromedp.CSS(".rename-input")), chromedp.SendKeys(chromedp.CSS(".rename-input"), "Renamed block\r"))
+	waitFor(t, ctx, "the new name", `document.getElementById('block-title').textContent === 'Renamed block'`)
+	if name := blockName(t, base, blockID); name != "Renamed block" {
+		t.Errorf("REST name after rename: %q", name)
+	}
+
+	// Delete it: gone from the list, the editor and the API.
+	eval[bool](t, ctx, `window.confirm = () => true`)
+	step(t, ctx, "delete", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#block-list li[data-block-id=%q] .delete`, blockID))))
+	waitFor(t, ctx, "the block gone", fmt.Sprintf(`!document.querySelector('#block-list li[data-block-id=%q]') && document.getElementById('editor').hidden`, blockID))
+	if name := blockName(t, base, blockID); name != "" {
+		t.Errorf("block still listed by the API after delete: %q", name)
+	}
+}
+
+func blockName(t *testing.T, base, id string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/content-blocks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Blocks []struct{ BlockID, Name string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list.Blocks {
+		if b.BlockID == id {
+			return b.Name
+		}
+	}
+	return ""
+}
