@@ -37,16 +37,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Setenv("SANDBOX_RUNNER", runner)
-	symposiumBin = os.Getenv("SYMPOSIUM_BIN")
-	if symposiumBin == "" {
-		symposiumBin = filepath.Join(filepath.Dir(runner), "symposium")
-		cmd := exec.Command("go", "build", "-o", symposiumBin, ".")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building symposium: %v\n%s", err, out)
-			os.Exit(1)
-		}
+	if symposiumBin, err = isolatetest.Symposium(runner); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	for _, name := range []string{"text", "list100"} {
 		raw, err := os.ReadFile(filepath.Join(root, "sandbox-runner", "engine", "testdata", "bench-blocks", name+".json"))

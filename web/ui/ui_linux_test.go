@@ -158,6 +158,11 @@ var errNoFrame = errors.New("preview frame not found")
 // Chromium may run the sandboxed frame in its own process, as a separate
 // target; otherwise it is in the page's DOM tree.
 func previewHTML(ctx context.Context, src string) (string, error) {
+	if ts, err := chromedp.Targets(ctx); err == nil {
+		for _, ti := range ts {
+			fmt.Println("TARGET", ti.Type, ti.URL, ti.Attached)
+		}
+	}
 	html, err := chromedp.Run(ctx, chromedp.Action[string](func(ctx context.Context, tg *chromedp.Target) (string, error) {
 		return frameDocument(ctx, tg, true)
 	}))

@@ -32,7 +32,9 @@ func main() {
 	case "container":
 		err = container()
 	case "idle":
-		select {}
+		for {
+			unix.Pause() // not select{}: the runtime calls that a deadlock
+		}
 	case "check-static":
 		err = checkStatic(os.Args[2:])
 	default:
@@ -82,6 +84,9 @@ func guestInit() error {
 	if err := loUp(); err != nil {
 		return fmt.Errorf("lo up: %w", err)
 	}
+	if err := loadEnv("/guest.env"); err != nil {
+		return err
+	}
 	// The host side of the simulated container: controllers enabled down
 	// to /container, where the container's processes live.
 	if err := os.WriteFile("/sys/fs/cgroup/cgroup.subtree_control", []byte("+memory +cpu +pids"), 0); err != nil {
@@ -111,6 +116,24 @@ func guestInit() error {
 	}
 	fmt.Println("=== GUEST DONE:", verdict)
 	powerOff()
+	return nil
+}
+
+// loadEnv sets the KEY=VALUE lines run.sh wrote (the kernel command line
+// cannot carry values with spaces to init).
+func loadEnv(path string) error {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			os.Setenv(k, v)
+		}
+	}
 	return nil
 }
 

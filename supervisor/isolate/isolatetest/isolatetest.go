@@ -37,6 +37,26 @@ func Runner() (path string, cleanup func(), err error) {
 	return path, cleanup, nil
 }
 
+// Symposium returns the supervisor binary to use: $SYMPOSIUM_BIN, or a
+// fresh CGO_ENABLED=0 build next to the runner returned by Runner.
+func Symposium(runner string) (string, error) {
+	if p := os.Getenv("SYMPOSIUM_BIN"); p != "" {
+		return p, nil
+	}
+	path := filepath.Join(filepath.Dir(runner), "symposium")
+	if _, err := os.Stat(path); err == nil && os.Getenv("SANDBOX_RUNNER") != "" {
+		return path, nil // built by make beside the runner
+	}
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "build", "-o", path, ".")
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..", "..")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building symposium: %v\n%s", err, out)
+	}
+	return path, nil
+}
+
 // NeedRoot skips a test that needs root, except under CI (which runs as
 // root), where it fails instead.
 func NeedRoot(t testing.TB) {
