@@ -202,7 +202,9 @@ func TestSIGTERMLeavesNothingBehind(t *testing.T) {
 func TestKillRestartKeepsAcknowledgedWrites(t *testing.T) {
 	backends := map[string]func(t *testing.T) []string{
 		"embedded": func(t *testing.T) []string { return []string{"DATA_DIR=" + t.TempDir()} },
-		"postgres": func(t *testing.T) []string { return []string{"DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + scratchDatabase(t)} },
+		"postgres": func(t *testing.T) []string {
+			return []string{"DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + scratchDatabase(t)}
+		},
 	}
 	for backend, env := range backends {
 		t.Run(backend, func(t *testing.T) {

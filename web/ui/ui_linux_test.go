@@ -3,7 +3,6 @@ package ui_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -148,80 +147,39 @@ func waitFor(t *testing.T, ctx context.Context, what, js string) {
 // typeInto replaces an editor's text by typing it, as a person would.
 func typeInto(t *testing.T, ctx context.Context, id, text string) {
 	t.Helper()
-	step(t, ctx, "type into "+id, chromedp.SetValue(chromedp.ID(id), ""), chromedp.SendKeys(chromedp.ID(id), text))
+	eval[bool](t, ctx, fmt.Sprintf(`(document.getElementById(%q).value = "", true)`, id))
+	step(t, ctx, "type into "+id, chromedp.SendKeys(chromedp.ID(id), text))
 }
-
-var errNoFrame = errors.New("preview frame not found")
 
 // previewHTML reads the preview frame's document through the DevTools
 // protocol: the page itself cannot (that is the point of the sandbox).
-// Chromium may run the sandboxed frame in its own process, as a separate
-// target; otherwise it is in the page's DOM tree.
+// Chromium runs a sandboxed frame in its own process (IsolateSandboxedIframes),
+// so the frame is a target of its own, reached with WithTargetID.
 func previewHTML(ctx context.Context, src string) (string, error) {
-	if ts, err := chromedp.Targets(ctx); err == nil {
-		for _, ti := range ts {
-			fmt.Println("TARGET", ti.Type, ti.URL, ti.Attached)
-		}
-	}
-	html, err := chromedp.Run(ctx, chromedp.Action[string](func(ctx context.Context, tg *chromedp.Target) (string, error) {
-		return frameDocument(ctx, tg, true)
-	}))
-	if !errors.Is(err, errNoFrame) {
-		return html, err
-	}
 	targets, err := chromedp.Targets(ctx)
 	if err != nil {
 		return "", err
 	}
 	for _, ti := range targets {
-		if ti.Type == "iframe" && strings.HasSuffix(ti.URL, src) {
-			fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID))
-			defer cancel()
-			return chromedp.Run(fctx, chromedp.Action[string](func(ctx context.Context, tg *chromedp.Target) (string, error) {
-				return frameDocument(ctx, tg, false)
-			}))
+		if ti.Type != "iframe" || !strings.HasSuffix(ti.URL, src) {
+			continue
 		}
-	}
-	return "", errNoFrame
-}
-
-// frameDocument returns the outer HTML of the #preview frame's document
-// (inPage) or of the target's own document.
-func frameDocument(ctx context.Context, tg *chromedp.Target, inPage bool) (string, error) {
-	depth, pierce := int64(-1), true
-	doc, err := cdp.Call(ctx, tg, dom.GetDocument, dom.GetDocumentParams{Depth: &depth, Pierce: &pierce})
-	if err != nil {
-		return "", err
-	}
-	node := doc.Root
-	if inPage {
-		node = findPreview(doc.Root)
-		if node == nil || node.ContentDocument == nil {
-			return "", errNoFrame
-		}
-		node = node.ContentDocument
-	}
-	out, err := cdp.Call(ctx, tg, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: node.NodeID})
-	if err != nil {
-		return "", err
-	}
-	return out.OuterHTML, nil
-}
-
-func findPreview(n *cdp.Node) *cdp.Node {
-	if n.LocalName == "iframe" {
-		for i := 0; i+1 < len(n.Attributes); i += 2 {
-			if n.Attributes[i] == "id" && n.Attributes[i+1] == "preview" {
-				return n
+		// Detach on cancel: closing the target would remove the frame.
+		fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID), chromedp.WithDetachOnCancel())
+		defer cancel()
+		return chromedp.Run(fctx, chromedp.Action[string](func(ctx context.Context, tg *chromedp.Target) (string, error) {
+			doc, err := cdp.Call(ctx, tg, dom.GetDocument, dom.GetDocumentParams{})
+			if err != nil {
+				return "", err
 			}
-		}
+			out, err := cdp.Call(ctx, tg, dom.GetOuterHTML, dom.GetOuterHTMLParams{NodeID: doc.Root.NodeID})
+			if err != nil {
+				return "", err
+			}
+			return out.OuterHTML, nil
+		}))
 	}
-	for _, c := range n.Children {
-		if f := findPreview(c); f != nil {
-			return f
-		}
-	}
-	return nil
+	return "", fmt.Errorf("no frame target for %s (is the sandboxed frame out of process?)", src)
 }
 
 // waitPreview waits until the current preview document contains want.
