@@ -43,9 +43,15 @@ test-go:
 test-cgroup2: build
 	bash supervisor/cgroup/guesttest/run.sh
 
+# The in-process floor (goja + DOM), the supervisor's warm path without HTTP,
+# the storage backends, then the end-to-end HTTP benchmarks against bin/.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./sandbox-runner/engine/ ./storage/...
-	$(GO) run ./web/bench -runner $(BIN)/sandbox-runner -symposium $(BIN)/symposium
+	$(GO) test -run '^$$' -bench . -benchmem ./sandbox-runner/engine/
+	$(GO) test -run '^$$' -bench . ./supervisor/isolate/
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./storage/backends/
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Warm|Throughput' -benchtime 3000x ./web/bench/
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock' -benchtime 300x ./web/bench/
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Idle|Startup' -benchtime 20x ./web/bench/
 
 proto:
 	@command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)
