@@ -48,7 +48,7 @@ func TestAlertsFireOnceAtTheSeedThresholds(t *testing.T) {
 	}
 	a = m.evaluate(sample(t0.Add(5*time.Second), 10, many...), 5, 10)
 	if !hasType(a, "total-memory") {
-		t.Fatalf("want total-memory alert at %d MB, got %+v", (50+5*95), a)
+		t.Fatalf("want total-memory alert at %d MB, got %+v", (50 + 5*95), a)
 	}
 
 	// 8 of 10 isolates in use.
