@@ -9,11 +9,13 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -282,4 +284,135 @@ func scratchDatabase(t *testing.T) string {
 	})
 	u := strings.Replace(admin, "/test?", "/"+db+"?", 1)
 	return u
+}
+
+// Two supervisors on one PostgreSQL: a block created on one is served,
+// updated and rendered by the other, as behind Cloud Run.
+func TestInstancesShareBlocks(t *testing.T) {
+	db := scratchDatabase(t)
+	a := launch(t, fmt.Sprintf("symposium-e2e-a-%d", os.Getpid()), "DATA_DIR="+t.TempDir(), "DATABASE_URL="+db)
+	b := launch(t, fmt.Sprintf("symposium-e2e-b-%d", os.Getpid()), "DATA_DIR="+t.TempDir(), "DATABASE_URL="+db)
+	st, m := a.post("/api/execute-content-block", map[string]any{"blockId": "shared", "code": map[string]any{
+		"html": `<i id="i"></i>`, "javascript": `await symposium.saveData('from', 'a'); document.getElementById('i').textContent = 'a';`}})
+	if st != 200 || m["success"] != true {
+		t.Fatalf("on a: %d %v", st, m)
+	}
+	if st, page := b.get("/api/content-block-output/shared"); st != 200 || !strings.Contains(page, `<i id="i">a</i>`) {
+		t.Fatalf("b cannot render a's block: %d %s", st, page)
+	}
+	st, m = b.post("/api/update-content-block", map[string]any{"blockId": "shared", "code": map[string]any{
+		"javascript": `document.getElementById('i').textContent = 'b after ' + await symposium.getData('from');`}})
+	if st != 200 || m["html"] != `<i id="i">b after a</i>` {
+		t.Fatalf("b cannot update a's block with a's data: %d %v", st, m)
+	}
+}
+
+// PostgreSQL going away mid-run gives clear 503s and a degraded health,
+// never a crash; when it comes back, so does the service.
+func TestStorageOutageIsReportedAndSurvived(t *testing.T) {
+	db := scratchDatabase(t)
+	u, _ := url.Parse(db)
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.addr
+	in := launch(t, fmt.Sprintf("symposium-e2e-outage-%d", os.Getpid()), "DATA_DIR="+t.TempDir(), "DATABASE_URL="+u.String())
+	body := map[string]any{"blockId": "o", "code": map[string]any{"javascript": "1"}}
+	if st, m := in.post("/api/execute-content-block", body); st != 200 {
+		t.Fatalf("before the outage: %d %v", st, m)
+	}
+	proxy.stop()
+	body["code"] = map[string]any{"javascript": "2"}
+	st, m := in.post("/api/execute-content-block", body)
+	errObj, _ := m["error"].(map[string]any)
+	if st != 503 || errObj["code"] != "storage_unavailable" {
+		t.Fatalf("during the outage: want 503 storage_unavailable, got %d %v", st, m)
+	}
+	if strings.Contains(fmt.Sprint(m), "127.0.0.1") || strings.Contains(fmt.Sprint(m), "postgres") {
+		t.Fatalf("error leaks internals: %v", m)
+	}
+	st, health := in.get("/api/health")
+	if st != 200 || !strings.Contains(health, `"status":"degraded"`) {
+		t.Fatalf("health during the outage: %d %s", st, health)
+	}
+	proxy.start()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, m = in.post("/api/execute-content-block", body)
+		if st == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("service did not recover: %d %v", st, m)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if in.cmd.ProcessState != nil {
+		t.Fatal("supervisor exited")
+	}
+}
+
+// tcpProxy forwards a local port to a server and can be stopped and started.
+type tcpProxy struct {
+	t      *testing.T
+	addr   string
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	p := &tcpProxy{t: t, target: target}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *tcpProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+}
+
+func (p *tcpProxy) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func (p *tcpProxy) start() {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.serve(ln)
 }

@@ -127,6 +127,10 @@ func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
 	case errors.Is(err, isolate.ErrCapacity):
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return apiError(c, fiber.StatusServiceUnavailable, "no_capacity", "every isolate is in use; try again in a few seconds")
+	case errors.Is(err, isolate.ErrStorage):
+		s.logger.Error("block storage", "err", err)
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return apiError(c, fiber.StatusServiceUnavailable, "storage_unavailable", "block storage is not answering; try again shortly")
 	case errors.Is(err, isolate.ErrClosed):
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return apiError(c, fiber.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
@@ -173,12 +177,8 @@ func (s *Server) deleteBlock(c *fiber.Ctx) error {
 	if !blockIDPattern.MatchString(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
-	err := s.isolates.Terminate(c.UserContext(), id)
-	if errors.Is(err, isolate.ErrUnknownBlock) {
-		return apiError(c, fiber.StatusNotFound, "not_found", "no content block with that id")
-	}
-	if err != nil {
-		return err
+	if err := s.isolates.Terminate(c.UserContext(), id); err != nil {
+		return s.answer(c, nil, err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
@@ -207,7 +207,7 @@ func (s *Server) blockOutput(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
 	}
 	if err != nil {
-		return err
+		return s.answer(c, nil, err)
 	}
 	c.Set(fiber.HeaderContentSecurityPolicy, outputCSP)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
@@ -233,7 +233,7 @@ func outputDocument(id string, res *isolate.Result) string {
 func (s *Server) listBlocks(c *fiber.Ctx) error {
 	blocks, err := s.isolates.Blocks(c.UserContext())
 	if err != nil {
-		return err
+		return s.answer(c, nil, err)
 	}
 	out := make([]fiber.Map, 0, len(blocks))
 	for _, b := range blocks {
@@ -267,12 +267,8 @@ func (s *Server) renameBlock(c *fiber.Ctx) error {
 	if err := json.Unmarshal(c.Body(), &r); err != nil || r.Name == nil || strings.TrimSpace(*r.Name) == "" || len(*r.Name) > 200 {
 		return badRequest(c, fmt.Errorf("%w: send {\"name\": \"...\"} with 1-200 characters", errBadRequest))
 	}
-	err := s.isolates.Rename(c.UserContext(), id, strings.TrimSpace(*r.Name))
-	if errors.Is(err, isolate.ErrUnknownBlock) {
-		return apiError(c, fiber.StatusNotFound, "not_found", "no content block with that id")
-	}
-	if err != nil {
-		return err
+	if err := s.isolates.Rename(c.UserContext(), id, strings.TrimSpace(*r.Name)); err != nil {
+		return s.answer(c, nil, err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

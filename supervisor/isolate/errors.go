@@ -11,6 +11,8 @@ var (
 	ErrClosed = errors.New("isolate: manager is shut down")
 	// ErrSpawn means a runner could not be started.
 	ErrSpawn = errors.New("isolate: could not start a sandbox runner")
+	// ErrStorage means the block store did not answer.
+	ErrStorage = errors.New("isolate: block storage is unavailable")
 	// ErrDead means the isolate's process has exited.
 	ErrDead = errors.New("isolate: runner has exited")
 )

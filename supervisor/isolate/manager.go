@@ -189,14 +189,20 @@ func (m *Manager) onDeath(iso *Isolate) {
 // Execute stores the block and runs it in its isolate, creating one if needed.
 func (m *Manager) Execute(ctx context.Context, b Block) (*Result, error) {
 	if b.Name == "" {
-		if old, ok, err := m.store.LoadBlock(ctx, b.ID); err == nil && ok {
+		// Keep the display name a rename gave it.
+		m.recentMu.Lock()
+		w, ok := m.recent[b.ID]
+		m.recentMu.Unlock()
+		if ok {
+			b.Name = w.block.Name
+		} else if old, ok, err := m.store.LoadBlock(ctx, b.ID); err == nil && ok {
 			b.Name = old.Name
 		}
 	}
 	if !m.unchanged(b.ID, func(w *written) bool { return w.block.equal(b) && time.Since(w.blockAt) < rewriteAfter }) {
 		b.UpdatedAt = time.Now().UTC()
 		if err := m.store.SaveBlock(ctx, b); err != nil {
-			return nil, fmt.Errorf("save block: %w", err)
+			return nil, fmt.Errorf("%w: save block: %w", ErrStorage, err)
 		}
 		m.remember(b.ID, func(w *written) { w.block, w.blockAt = b, time.Now() })
 	}
@@ -267,7 +273,7 @@ type Patch struct {
 func (m *Manager) Update(ctx context.Context, id string, p Patch) (*Result, error) {
 	b, ok, err := m.store.LoadBlock(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("load block: %w", err)
+		return nil, fmt.Errorf("%w: load block: %w", ErrStorage, err)
 	}
 	if !ok {
 		return nil, ErrUnknownBlock
@@ -361,7 +367,7 @@ func (m *Manager) Terminate(ctx context.Context, blockID string) error {
 	iso := m.unbind(blockID)
 	_, known, err := m.store.LoadBlock(ctx, blockID)
 	if err != nil {
-		return fmt.Errorf("load block: %w", err)
+		return fmt.Errorf("%w: load block: %w", ErrStorage, err)
 	}
 	if iso == nil && !known {
 		return ErrUnknownBlock
@@ -371,7 +377,7 @@ func (m *Manager) Terminate(ctx context.Context, blockID string) error {
 	}
 	m.forget(blockID)
 	if err := m.store.DeleteBlock(ctx, blockID); err != nil {
-		return fmt.Errorf("delete block: %w", err)
+		return fmt.Errorf("%w: delete block: %w", ErrStorage, err)
 	}
 	return nil
 }
@@ -405,27 +411,35 @@ func (m *Manager) retire(iso *Isolate, why EventType) {
 
 // Blocks lists the known blocks.
 func (m *Manager) Blocks(ctx context.Context) ([]Block, error) {
-	return m.store.ListBlocks(ctx)
+	b, err := m.store.ListBlocks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: list blocks: %w", ErrStorage, err)
+	}
+	return b, nil
 }
 
 // Rename sets a block's display name without running it.
 func (m *Manager) Rename(ctx context.Context, id, name string) error {
 	b, ok, err := m.store.LoadBlock(ctx, id)
 	if err != nil {
-		return fmt.Errorf("load block: %w", err)
+		return fmt.Errorf("%w: load block: %w", ErrStorage, err)
 	}
 	if !ok {
 		return ErrUnknownBlock
 	}
 	b.Name = name
-	return m.store.SaveBlock(ctx, b)
+	if err := m.store.SaveBlock(ctx, b); err != nil {
+		return fmt.Errorf("%w: save block: %w", ErrStorage, err)
+	}
+	m.forget(id)
+	return nil
 }
 
 // Output returns the last result of a block.
 func (m *Manager) Output(ctx context.Context, blockID string) (*Result, error) {
 	r, ok, err := m.store.LoadOutput(ctx, blockID)
 	if err != nil {
-		return nil, fmt.Errorf("load output: %w", err)
+		return nil, fmt.Errorf("%w: load output: %w", ErrStorage, err)
 	}
 	if !ok {
 		return nil, ErrUnknownBlock

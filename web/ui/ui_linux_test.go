@@ -179,7 +179,11 @@ func previewHTML(ctx context.Context, src string) (string, error) {
 			return out.OuterHTML, nil
 		}))
 	}
-	return "", fmt.Errorf("no frame target for %s (is the sandboxed frame out of process?)", src)
+	var seen []string
+	for _, ti := range targets {
+		seen = append(seen, string(ti.Type)+" "+ti.URL)
+	}
+	return "", fmt.Errorf("no frame target for %s (is the sandboxed frame out of process?); targets: %q", src, seen)
 }
 
 // waitPreview waits until the current preview document contains want.
