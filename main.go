@@ -210,6 +210,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	}
 	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, mgr, mon,
 		web.WithLogger(logger),
+		web.WithPageCache(stores.Cache),
 		web.WithHealth(func(ctx context.Context) map[string]any {
 			roles := stores.Health(ctx)
 			storage := map[string]any{"roles": roles}

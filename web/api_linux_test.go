@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/symposium/symposium/storage/cache/lru"
 	"github.com/symposium/symposium/supervisor/cgroup"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
@@ -57,7 +58,9 @@ func newAPI(t *testing.T, icfg isolate.Config, wcfg Config) *apiEnv {
 		t.Fatal(err)
 	}
 	mon := monitor.New(mgr, monitor.DefaultThresholds())
-	srv := New(wcfg, mgr, mon, WithHealth(func(context.Context) map[string]any {
+	// The real in-process cache keeps output pages: every test below also
+	// proves that a change invalidates the cached page.
+	srv := New(wcfg, mgr, mon, WithPageCache(lru.New()), WithHealth(func(context.Context) map[string]any {
 		return map[string]any{"enforcement": map[string]any{"cgroup": map[string]any{"mode": cg.Detection().Mode}}}
 	}))
 	// A real listener: body limits and errors behave as they do in service.
@@ -139,6 +142,9 @@ func TestExecuteUpdateOutputDelete(t *testing.T) {
 		t.Fatalf("durationMs missing: %s", body)
 	}
 
+	if status, _, page := e.do(t, "GET", "/api/content-block-output/demo", nil); status != 200 || !strings.Contains(string(page), "#x{color:red}") {
+		t.Fatalf("output before update: %d %s", status, page)
+	}
 	status, _, body = e.do(t, "POST", "/api/update-content-block", map[string]any{"blockId": "demo", "code": map[string]any{"css": "#x{color:blue}"}})
 	m = decode(t, body)
 	if status != 200 || m["html"] != `<div id="x">hi world</div>` || m["css"] != "#x{color:blue}" {

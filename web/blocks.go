@@ -2,12 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/microcosm-cc/bluemonday"
@@ -138,6 +140,7 @@ func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
 		return err
 	}
 	s.prom.observe(res)
+	s.dropPage(c.UserContext(), res.BlockID)
 	return c.JSON(ResultJSON(res))
 }
 
@@ -180,6 +183,7 @@ func (s *Server) deleteBlock(c *fiber.Ctx) error {
 	if err := s.isolates.Terminate(c.UserContext(), id); err != nil {
 		return s.answer(c, nil, err)
 	}
+	s.dropPage(c.UserContext(), id)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -202,18 +206,47 @@ func (s *Server) blockOutput(c *fiber.Ctx) error {
 	if !blockIDPattern.MatchString(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
-	res, err := s.isolates.Output(c.UserContext(), id)
-	if errors.Is(err, isolate.ErrUnknownBlock) {
-		return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
-	}
-	if err != nil {
-		return s.answer(c, nil, err)
-	}
 	c.Set(fiber.HeaderContentSecurityPolicy, outputCSP)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Type("html", "utf-8")
-	return c.SendString(outputDocument(id, res))
+	ctx := c.UserContext()
+	if s.pages != nil {
+		if page, err := s.pages.Get(ctx, pageKey(id)); err == nil {
+			return c.Send(page)
+		}
+	}
+	res, err := s.isolates.Output(ctx, id)
+	if err != nil {
+		c.Response().Header.Del(fiber.HeaderContentSecurityPolicy)
+		if errors.Is(err, isolate.ErrUnknownBlock) {
+			return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
+		}
+		return s.answer(c, nil, err)
+	}
+	page := outputDocument(id, res)
+	if s.pages != nil {
+		if err := s.pages.Set(ctx, pageKey(id), []byte(page), pageTTL); err != nil {
+			s.logger.Warn("page cache", "err", err)
+		}
+	}
+	return c.SendString(page)
+}
+
+// pageTTL bounds how long a page may outlive an invalidation that another
+// instance failed to deliver.
+const pageTTL = 5 * time.Minute
+
+func pageKey(id string) string { return "page/" + id }
+
+// dropPage invalidates a block's cached page after it changed.
+func (s *Server) dropPage(ctx context.Context, id string) {
+	if s.pages == nil || id == "" {
+		return
+	}
+	if err := s.pages.Delete(ctx, pageKey(id)); err != nil {
+		s.logger.Warn("page cache", "err", err)
+	}
 }
 
 func outputDocument(id string, res *isolate.Result) string {

@@ -34,6 +34,14 @@ type Metrics interface {
 	Alerts() []monitor.Alert
 }
 
+// PageCache keeps rendered output pages (the storage layer's cache: an
+// in-process LRU, or Redis shared by every instance). Any error is a miss.
+type PageCache interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	Delete(ctx context.Context, key string) error
+}
+
 // HealthFunc adds sections to /api/health (environment, enforcement,
 // storage). A section may set "degraded": true to mark the service degraded.
 type HealthFunc func(ctx context.Context) map[string]any
@@ -50,6 +58,7 @@ type Server struct {
 	isolates Isolates
 	metrics  Metrics
 	health   HealthFunc
+	pages    PageCache
 	logger   *slog.Logger
 	prom     *promMetrics
 	started  time.Time
@@ -60,6 +69,9 @@ type Option func(*Server)
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l } }
+
+// WithPageCache caches rendered output pages.
+func WithPageCache(c PageCache) Option { return func(s *Server) { s.pages = c } }
 
 // WithHealth adds health sections.
 func WithHealth(h HealthFunc) Option { return func(s *Server) { s.health = h } }
