@@ -263,6 +263,9 @@ func scratchDatabase(t *testing.T) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if os.Getenv("SYMPOSIUM_IN_GUEST") == "1" {
+		t.Skip("the cgroup v2 guest has no PostgreSQL; this test runs on the host")
+	}
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		if os.Getenv("CI") == "true" {

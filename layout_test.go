@@ -27,6 +27,9 @@ type pkg struct {
 
 func goList(t *testing.T, env []string, args ...string) []pkg {
 	t.Helper()
+	if os.Getenv("SYMPOSIUM_IN_GUEST") == "1" {
+		t.Skip("the cgroup v2 guest has no Go toolchain; the layout is checked on the host")
+	}
 	cmd := exec.Command("go", append([]string{"list", "-json"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.Output()

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/symposium/symposium/provisioning"
 	"github.com/symposium/symposium/storage/backends"
 	"github.com/symposium/symposium/storage/blockdata"
@@ -24,6 +26,8 @@ import (
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
 	"github.com/symposium/symposium/web"
+	"github.com/symposium/symposium/web/live"
+	"github.com/symposium/symposium/web/ui"
 )
 
 func main() {
@@ -168,9 +172,26 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	data := blockdata.New(stores.KV)
 	hosts := hostcap.New(blockData{data}, fetcher{egress.New(allow)}, hostErrors, logger)
 
+	// The live hub exists before the manager: the pool's first isolates
+	// already emit events. With Redis, block updates reach every instance.
+	liveOpts := []live.Option{live.WithLogger(logger)}
+	if u := storeEnv("REDIS_URL"); u != "" {
+		ro, err := redis.ParseURL(u)
+		if err != nil {
+			logger.Error("REDIS_URL is not a redis:// URL", "err", errors.New("unparseable"))
+			return 2
+		}
+		rdb := redis.NewClient(ro)
+		defer rdb.Close()
+		liveOpts = append(liveOpts, live.WithRedis(rdb))
+	}
+	hub := live.New(liveOpts...)
+	defer hub.Close()
+
 	cg, mgr, err := start(cfg, logger,
 		isolate.WithBlockStore(blockStore{blocks.New(stores.KV, stores.Blob, data)}),
-		isolate.WithHost(hosts.For))
+		isolate.WithHost(hosts.For),
+		isolate.WithEvents(hub.Event))
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return 1
@@ -191,7 +212,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 		CPUPercent:           cfg.AlertCPUPercent,
 		CPUWindow:            cfg.AlertCPUWindow,
 		CapacityPercent:      cfg.AlertCapacityPercent,
-	}, monitor.WithLogger(logger))
+	}, monitor.WithLogger(logger), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
 	monCtx, monStop := context.WithCancel(ctx)
 	defer monStop()
 	go mon.Run(monCtx)
@@ -222,6 +243,9 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 			return map[string]any{"environment": platformEnv, "enforcement": enforcement, "storage": storage}
 		}))
 
+	ui.Mount(srv.App())
+	hub.Mount(srv.App(), mgr)
+
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(addr) }()
@@ -235,6 +259,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	_ = hub.Close() // WebSockets would hold the graceful shutdown open
 	_ = srv.Shutdown(sctx)
 	return 0
 }

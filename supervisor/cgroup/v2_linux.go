@@ -37,8 +37,8 @@ func setupV2(log *slog.Logger, ms []mount, cgPath, name string) (*v2, error) {
 	if own == "" {
 		return nil, fmt.Errorf("no cgroup2 mount shows our cgroup %s", cgPath)
 	}
-	// A previous Manager (or systemd's DelegateSubgroup=) already moved us
-	// into the supervisor leaf: the delegation root is its parent.
+	// An earlier Manager already moved us into the supervisor leaf: the
+	// delegation root is its parent, not the leaf (no nesting).
 	if filepath.Base(own) == supervisorLeaf && hasControllers(filepath.Join(filepath.Dir(own), "cgroup.subtree_control")) {
 		own = filepath.Dir(own)
 	}

@@ -288,6 +288,8 @@ func (i *Isolate) kill(why Kind) {
 
 // destroy kills the runner and removes its cgroup and socket directory.
 func (i *Isolate) destroy() {
+	ok := KindOK
+	i.killedBy.CompareAndSwap(nil, &ok) // every destroy is on purpose
 	i.closeOnce.Do(func() {
 		if i.group != nil {
 			_ = i.group.Kill()

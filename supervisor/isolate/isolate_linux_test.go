@@ -147,7 +147,7 @@ func TestStatsMoveWithWork(t *testing.T) {
 	idle, _ := iso.Group().Stats()
 	done := make(chan *Result)
 	go func() {
-		done <- env.exec(t, "work", `const a = []; for (let i = 0; i < 40; i++) a.push(new Array(1 << 17).fill(i)); const end = Date.now() + 1500; while (Date.now() < end) {} console.log(a.length)`)
+		done <- env.exec(t, "work", `const a = []; for (let i = 0; i < 40; i++) a.push('x'.repeat(1 << 20) + i); const end = Date.now() + 1500; while (Date.now() < end) {} console.log(a.length)`)
 	}()
 	time.Sleep(1 * time.Second)
 	busy, _ := iso.Group().Stats()

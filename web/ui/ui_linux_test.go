@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/chromedp"
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/symposium/symposium/supervisor/cgroup"
 	"github.com/symposium/symposium/supervisor/isolate"
@@ -46,7 +48,8 @@ func TestMain(m *testing.M) {
 
 // startStack runs the real supervisor stack (cgroups, isolates with a real
 // runner, monitor, API, hub, UI) on a 127.0.0.1 listener, wired as main does.
-func startStack(t *testing.T, execTimeout time.Duration) string {
+// enforced is what /api/health reports as kernelEnforced.
+func startStack(t *testing.T, execTimeout time.Duration, enforced bool) string {
 	t.Helper()
 	isolatetest.NeedRoot(t)
 	name := fmt.Sprintf("symposium-uitest-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
@@ -66,11 +69,13 @@ func startStack(t *testing.T, execTimeout time.Duration) string {
 	mon := monitor.New(mgr, monitor.DefaultThresholds(), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
 	ctx, stop := context.WithCancel(context.Background())
 	go mon.Run(ctx)
-	det := cg.Detection()
+	enf := map[string]any{"cgroup": map[string]any{"mode": cg.Detection().Mode}, "kernelEnforced": enforced}
+	if !enforced {
+		enf["cgroup"] = map[string]any{"mode": cgroup.ModeNone}
+		enf["warning"] = "memory, CPU and process limits are NOT kernel-enforced: only rlimits and the wall-clock kill apply"
+	}
 	srv := web.New(web.Config{}, mgr, mon, web.WithHealth(func(context.Context) map[string]any {
-		return map[string]any{"enforcement": map[string]any{
-			"cgroup": map[string]any{"mode": det.Mode}, "kernelEnforced": det.Mode != cgroup.ModeNone,
-		}}
+		return map[string]any{"enforcement": enf}
 	}))
 	ui.Mount(srv.App())
 	hub.Mount(srv.App(), mgr)
@@ -228,7 +233,7 @@ func repoRoot() string {
 
 func screenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
@@ -242,12 +247,15 @@ func screenshot(t *testing.T, ctx context.Context) {
 }
 
 func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
-	base := startStack(t, 3*time.Second)
+	base := startStack(t, 3*time.Second, true)
 	ctx := browser(t)
 
 	step(t, ctx, "open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("new-block")))
 	waitFor(t, ctx, "the live connection", `document.getElementById('conn').textContent === 'live'`)
 	waitFor(t, ctx, "the enforcement line", `document.getElementById('enforcement').textContent.includes('kernel-enforced')`)
+	if eval[bool](t, ctx, `!document.getElementById('enforcement-banner').hidden`) {
+		t.Error("red banner shown although limits are kernel-enforced")
+	}
 
 	// Create a block: it opens and runs its template.
 	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.ID("code-js")))
@@ -361,4 +369,38 @@ func blockName(t *testing.T, base, id string) string {
 		}
 	}
 	return ""
+}
+
+// When the kernel does not enforce the limits, the page says so in red.
+func TestUnenforcedLimitsBanner(t *testing.T) {
+	base := startStack(t, time.Second, false)
+	ctx := browser(t)
+	step(t, ctx, "open the page", chromedp.Navigate(base+"/"))
+	waitFor(t, ctx, "the red banner", `!document.getElementById('enforcement-banner').hidden && document.getElementById('enforcement-banner').textContent.includes('NOT enforced by the kernel')`)
+	if bg := eval[string](t, ctx, `getComputedStyle(document.getElementById('enforcement-banner')).backgroundColor`); bg != "rgb(201, 42, 42)" {
+		t.Errorf("banner colour %s, want red", bg)
+	}
+	if txt := eval[string](t, ctx, `document.getElementById('enforcement').textContent`); !strings.Contains(txt, "NOT kernel-enforced") {
+		t.Errorf("enforcement line: %q", txt)
+	}
+}
+
+// The page and its assets come from the binary, with a CSP that keeps the
+// page to its own origin.
+func TestPageServedWithCSP(t *testing.T) {
+	app := fiber.New()
+	ui.Mount(app)
+	for path, typ := range map[string]string{"/": "text/html", "/ui/app.js": "javascript", "/ui/style.css": "text/css", "/ui/live.js": "javascript", "/ui/chart.js": "javascript"} {
+		resp, err := app.Test(httptest.NewRequest("GET", path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		csp := resp.Header.Get("Content-Security-Policy")
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), typ) || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+			t.Errorf("%s: %d %q CSP %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), csp)
+		}
+	}
+	if resp, _ := app.Test(httptest.NewRequest("GET", "/ui/missing.js", nil)); resp.StatusCode != 404 {
+		t.Errorf("missing asset: %d", resp.StatusCode)
+	}
 }

@@ -146,7 +146,8 @@ function openBlock(id) {
   $("logs").replaceChildren();
   $("run-error").hidden = true;
   setStatus("", "");
-  showPreview(id);
+  if (b.updatedAt) showPreview(id); // a block made here has no output until its first run
+  else $("preview").removeAttribute("src");
 }
 
 function fillEditors(b) {
@@ -266,7 +267,8 @@ function showResult(m) {
   const e = m.error;
   box.replaceChildren(el("div", { className: "kind", textContent: KIND_WORDS[e.kind] || "The run failed." }));
   if (e.kind === "script") {
-    box.append(el("div", { className: "message", textContent: e.message }));
+    // The stack usually starts with the message: show it once.
+    if (!e.stack || !e.stack.startsWith(e.message)) box.append(el("div", { className: "message", textContent: e.message }));
     if (e.stack) box.append(el("pre", { textContent: e.stack }));
   } else if (e.message) {
     box.append(el("div", { className: "detail muted", textContent: "Details: " + e.message }));

@@ -44,7 +44,7 @@ function niceCeil(v) {
   return 10 * p;
 }
 
-function fmt(v) { return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(0) : v.toFixed(1); }
+function fmt(v) { return Number.isInteger(v) || v >= 100 ? v.toFixed(0) : v.toFixed(1); }
 
 // A stable colour per key, so an isolate keeps its colour across charts.
 export function colorFor(key) {
