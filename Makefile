@@ -46,9 +46,10 @@ test-go:
 # API's and the binary's end-to-end tests, all on real cgroup v2.
 GUEST_PKGS := ./supervisor/cgroup ./supervisor/isolate ./web .
 test-cgroup2: build
-	CGO_ENABLED=1 $(GO) build -tags netgo,osusergo -ldflags '-linkmode external -extldflags -static' \
+	CGO_ENABLED=1 $(GO) build -tags netgo,osusergo -ldflags '-s -w -linkmode external -extldflags -static' \
 	  -o $(BIN)/sandbox-runner-static ./sandbox-runner
-	GUEST_TEST_PKGS="$(GUEST_PKGS)" SYMPOSIUM_BIN=$(BIN)/symposium SANDBOX_RUNNER=$(BIN)/sandbox-runner-static \
+	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/symposium-stripped .
+	GUEST_TEST_PKGS="$(GUEST_PKGS)" SYMPOSIUM_BIN=$(BIN)/symposium-stripped SANDBOX_RUNNER=$(BIN)/sandbox-runner-static \
 	  GUEST_MEM=1024 GUEST_TIMEOUT=900 bash supervisor/cgroup/guesttest/run.sh
 
 # The in-process floor (goja + DOM), the supervisor's warm path without HTTP,

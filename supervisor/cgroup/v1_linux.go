@@ -240,6 +240,15 @@ func (g *v1Group) stats() (Stats, error) {
 	return s, err
 }
 
+func (g *v1Group) usage() (Usage, error) {
+	mem, err := readUint(g.file("memory", "memory.usage_in_bytes"))
+	if err != nil {
+		return Usage{}, err
+	}
+	ns, err := readUint(g.file("cpuacct", "cpuacct.usage"))
+	return Usage{MemoryBytes: mem, CPUUsec: ns / 1000}, err
+}
+
 // unlimitedV1 maps v1's "no limit" (PAGE_COUNTER_MAX pages, ~2^63 bytes) to 0.
 func unlimitedV1(v uint64) uint64 {
 	if v >= 1<<62 {

@@ -220,6 +220,15 @@ func (g *v2Group) attach(pid int) error {
 	return writeFile(g.file("cgroup.procs"), strconv.Itoa(pid))
 }
 
+func (g *v2Group) usage() (Usage, error) {
+	mem, err := readUint(g.file("memory.current"))
+	if err != nil {
+		return Usage{}, err
+	}
+	cpu, err := readKV(g.file("cpu.stat"))
+	return Usage{MemoryBytes: mem, CPUUsec: cpu["usage_usec"]}, err
+}
+
 func (g *v2Group) stats() (Stats, error) {
 	var s Stats
 	var err error

@@ -232,9 +232,9 @@ func (i *Isolate) execute(ctx context.Context, blockID string, code Code, data [
 			res.Kind = KindOK
 		}
 	}
-	if st, err := i.group.Stats(); err == nil {
-		res.Memory = st.MemoryCurrent
-		res.CPUMicro = st.CPUUsageUsec
+	if u, err := i.group.Usage(); err == nil {
+		res.Memory = u.MemoryBytes
+		res.CPUMicro = u.CPUUsec
 	}
 	res.Duration = float64(time.Since(start).Microseconds()) / 1000
 	return res

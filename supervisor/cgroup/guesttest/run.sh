@@ -60,7 +60,8 @@ CGO_ENABLED=0 go build -o "$root/init" ./supervisor/cgroup/guesttest
 for p in $(go list $pkgs); do
 	name=${p#github.com/symposium/symposium/}
 	name=${name//\//_}
-	CGO_ENABLED=0 go test -c -o "$root/tests/$name.test" "$p"
+	# Stripped: the initramfs is unpacked into guest RAM under emulation.
+	CGO_ENABLED=0 go test -c -ldflags="-s -w" -o "$root/tests/$name.test" "$p"
 	[ -f "$root/tests/$name.test" ] || continue # no test files
 	dir=$(go list -f '{{.Dir}}' "$p")
 	mkdir -p "$root/tests/$name"
