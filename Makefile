@@ -49,18 +49,21 @@ test-cgroup2: build
 	CGO_ENABLED=1 $(GO) build -tags netgo,osusergo -ldflags '-s -w -linkmode external -extldflags -static' \
 	  -o $(BIN)/sandbox-runner-static ./sandbox-runner
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/symposium-stripped .
-	GUEST_TEST_PKGS="$(GUEST_PKGS)" SYMPOSIUM_BIN=$(BIN)/symposium-stripped SANDBOX_RUNNER=$(BIN)/sandbox-runner-static \
+	GUEST_TEST_PKGS="$(GUEST_PKGS)" GUEST_TEST_ARGS="$(GUEST_TEST_ARGS)" SYMPOSIUM_BIN=$(BIN)/symposium-stripped SANDBOX_RUNNER=$(BIN)/sandbox-runner-static \
 	  GUEST_MEM=1024 GUEST_TIMEOUT=900 bash supervisor/cgroup/guesttest/run.sh
 
 # The in-process floor (goja + DOM), the supervisor's warm path without HTTP,
 # the storage backends, then the end-to-end HTTP benchmarks against bin/.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sandbox-runner/engine/
-	$(GO) test -run '^$$' -bench . ./supervisor/isolate/
+	$(GO) test -run '^$$' -bench . -benchtime 20x ./supervisor/isolate/
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./storage/backends/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Warm|Throughput' -benchtime 3000x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock' -benchtime 300x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Idle|Startup' -benchtime 20x ./web/bench/
+	@echo "--- idle isolate memory on cgroup v2 (QEMU guest; the runner is born in its cgroup, so every page counts)"
+	$(MAKE) --no-print-directory test-cgroup2 GUEST_PKGS=./supervisor/isolate \
+	  GUEST_TEST_ARGS="-test.run=NoTests -test.bench=IdleIsolateMemory|ManagerExecuteWarm -test.benchtime=10x" | grep -E '^(Benchmark|=== GUEST)'
 
 proto:
 	@command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)

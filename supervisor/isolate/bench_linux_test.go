@@ -2,7 +2,9 @@ package isolate
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 )
 
 // BenchmarkManagerExecuteWarm is the supervisor-side cost of a warm
@@ -20,4 +22,34 @@ func BenchmarkManagerExecuteWarm(b *testing.B) {
 			b.Fatal(err, res.Message)
 		}
 	}
+}
+
+// BenchmarkIdleIsolateMemory reports what the kernel charges an idle
+// isolate (memory.current / memory.usage_in_bytes) after it ran a block.
+// On v2 the runner is born in its cgroup, so every page counts; on v1 what
+// it touched before being attached stays with the supervisor.
+func BenchmarkIdleIsolateMemory(b *testing.B) {
+	env := newTestManager(b, Config{NoPool: true, MaxIsolates: 1000})
+	ctx := context.Background()
+	var sum float64
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("idle-%d", i)
+		res, err := env.mgr.Execute(ctx, Block{ID: id, Code: Code{HTML: `<div id="x">old</div>`, JavaScript: `document.getElementById('x').textContent = 'hi'`}})
+		if err != nil || res.Kind != KindOK {
+			b.Fatal(err, res)
+		}
+		time.Sleep(100 * time.Millisecond)
+		iso, _ := env.mgr.Find(id)
+		u, err := iso.Group().Usage()
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum += float64(u.MemoryBytes)
+
+		if err := env.mgr.Terminate(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(sum/float64(b.N)/(1<<20), "MiB/isolate")
+	b.ReportMetric(0, "ns/op")
 }
