@@ -254,6 +254,10 @@ func TestStatsMove(t *testing.T) {
 	}
 	c := startChild(t, g, "alloc", "48")
 	before := mustStats(t, g)
+	u0, err := g.Usage() // opens the hot files; the next read must be fresh
+	if err != nil {
+		t.Fatal(err)
+	}
 	c.release()
 	c.expect("ready")
 	after := mustStats(t, g)
@@ -271,6 +275,9 @@ func TestStatsMove(t *testing.T) {
 	}
 	if d := int64(u.MemoryBytes) - int64(after.MemoryCurrent); d > 4*mib || d < -4*mib || u.CPUUsec < after.CPUUsageUsec {
 		t.Fatalf("Usage %+v disagrees with Stats %+v", u, after)
+	}
+	if u.MemoryBytes < u0.MemoryBytes+40*mib || u.CPUUsec <= u0.CPUUsec {
+		t.Fatalf("Usage did not move from %+v to %+v", u0, u)
 	}
 
 	// The same figures, read straight from the kernel's files.

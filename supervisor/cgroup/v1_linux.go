@@ -146,6 +146,7 @@ func (b *v1) close() error {
 type v1Group struct {
 	memMount string
 	dir      map[string]string // controller -> group dir
+	hot      hotFiles
 }
 
 func (g *v1Group) dirs() []string {
@@ -241,11 +242,11 @@ func (g *v1Group) stats() (Stats, error) {
 }
 
 func (g *v1Group) usage() (Usage, error) {
-	mem, err := readUint(g.file("memory", "memory.usage_in_bytes"))
+	mem, err := g.hot.uint(g.file("memory", "memory.usage_in_bytes"))
 	if err != nil {
 		return Usage{}, err
 	}
-	ns, err := readUint(g.file("cpuacct", "cpuacct.usage"))
+	ns, err := g.hot.uint(g.file("cpuacct", "cpuacct.usage"))
 	return Usage{MemoryBytes: mem, CPUUsec: ns / 1000}, err
 }
 
@@ -290,6 +291,7 @@ func (g *v1Group) remove() error {
 	if err := g.kill(); err != nil {
 		return err
 	}
+	g.hot.close()
 	var err error
 	for _, d := range g.dirs() {
 		err = errors.Join(err, rmdir(d))

@@ -181,6 +181,7 @@ type v2Group struct {
 
 	mu    sync.Mutex
 	fdNum int // -1 once closed
+	hot   hotFiles
 }
 
 func (g *v2Group) file(name string) string { return filepath.Join(g.dir, name) }
@@ -221,12 +222,12 @@ func (g *v2Group) attach(pid int) error {
 }
 
 func (g *v2Group) usage() (Usage, error) {
-	mem, err := readUint(g.file("memory.current"))
+	mem, err := g.hot.uint(g.file("memory.current"))
 	if err != nil {
 		return Usage{}, err
 	}
-	cpu, err := readKV(g.file("cpu.stat"))
-	return Usage{MemoryBytes: mem, CPUUsec: cpu["usage_usec"]}, err
+	cpu, err := g.hot.field(g.file("cpu.stat"), "usage_usec")
+	return Usage{MemoryBytes: mem, CPUUsec: cpu}, err
 }
 
 func (g *v2Group) stats() (Stats, error) {
@@ -289,5 +290,6 @@ func (g *v2Group) remove() error {
 		g.fdNum = -1
 	}
 	g.mu.Unlock()
+	g.hot.close()
 	return rmdir(g.dir)
 }
