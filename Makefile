@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, serve on :8000 (embedded storage)
 #   make test   the whole suite, including the cgroup v2 guest and browser tests
 SHELL := /bin/bash
-GO    ?= go
+GO_VERSION := 1.26.8
+GO    ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN   := $(CURDIR)/bin
 export SANDBOX_RUNNER := $(BIN)/sandbox-runner
 export GOTOOLCHAIN ?= auto
@@ -15,10 +16,19 @@ TEST_APT_PKGS := qemu-system-x86 cpio chromium shellcheck
 all: build
 
 # deps installs only what is missing (dpkg -s), so repeated runs cost nothing.
+# Without a Go toolchain it installs Debian's golang-go, which is too old to
+# read this go.mod, and has it download the toolchain module that
+# `GOTOOLCHAIN=auto` would fetch; that becomes /usr/local/go.
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if ! command -v $(GO) >/dev/null 2>&1; then missing="$$missing golang-go"; fi; \
+	if ! [ -x "$(GO)" ] && ! command -v "$(GO)" >/dev/null 2>&1; then missing="$$missing golang-go ca-certificates"; fi; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	@if ! [ -x "$(GO)" ] && ! command -v "$(GO)" >/dev/null 2>&1; then \
+	  echo "installing Go $(GO_VERSION) into /usr/local/go"; \
+	  mod=golang.org/toolchain@v0.0.1-go$(GO_VERSION).linux-$$(dpkg --print-architecture); \
+	  dir=$$(cd /tmp && GO111MODULE=on /usr/lib/go/bin/go mod download -json "$$mod" | sed -n 's/.*"Dir": "\(.*\)",/\1/p'); \
+	  [ -n "$$dir" ] && rm -rf /usr/local/go && cp -r "$$dir" /usr/local/go && chmod -R u+w /usr/local/go && \
+	  chmod +x /usr/local/go/bin/* /usr/local/go/pkg/tool/*/* && /usr/local/go/bin/go version; fi
 
 test-deps: deps
 	@missing=""; for p in $(TEST_APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
