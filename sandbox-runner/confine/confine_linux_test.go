@@ -22,6 +22,8 @@ import (
 	"time"
 
 	seccomp "github.com/seccomp/libseccomp-golang"
+
+	"github.com/symposium/symposium/sandbox-runner/confine/confinetest"
 	"golang.org/x/sys/unix"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -35,14 +37,12 @@ import (
 const (
 	childEnv  = "CONFINE_TEST_CHILD"
 	socketEnv = "CONFINE_TEST_SOCKET"
-	nobody    = 65534
+	nobody    = confinetest.Nobody
 )
 
-// runnerNamespaces are the namespaces the supervisor starts the runner in.
-const runnerNamespaces = syscall.CLONE_NEWNET | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC |
-	syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP
+const runnerNamespaces = confinetest.Namespaces
 
-var children = map[string]func() error{
+var modes = map[string]func() error{
 	"acct":    childAcct,
 	"clone3":  childClone3,
 	"twice":   childTwice,
@@ -52,78 +52,25 @@ var children = map[string]func() error{
 
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
-		if err := children[mode](); err != nil {
+		if err := modes[mode](); err != nil {
 			fmt.Fprintln(os.Stderr, "child:", err)
 			os.Exit(2)
 		}
 		os.Exit(0)
 	}
 	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
+	children.Cleanup()
 	os.Exit(code)
 }
 
-// requireRoot skips without root (or seccomp) unless CI=true, where a
-// missing feature is a failure.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	missing := ""
-	if os.Geteuid() != 0 {
-		missing = "root"
-	} else if b, err := os.ReadFile("/proc/self/status"); err != nil || !strings.Contains(string(b), "\nSeccomp:") {
-		missing = "seccomp"
-	}
-	if missing == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("needs %s (CI=true: not skipping)", missing)
-	}
-	t.Skipf("needs %s", missing)
-}
+var children = &confinetest.Children{Env: childEnv}
 
-var (
-	binOnce sync.Once
-	binDir  string // world-readable copy of the test binary: go test's is in a 0700 dir
-	binErr  error
-)
+func requireRoot(t *testing.T) { confinetest.RequireRoot(t) }
 
-func childBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "confine-test-")
-		if binErr != nil {
-			return
-		}
-		if binErr = os.Chmod(binDir, 0o755); binErr != nil {
-			return
-		}
-		var b []byte
-		if b, binErr = os.ReadFile(os.Args[0]); binErr != nil {
-			return
-		}
-		binErr = os.WriteFile(filepath.Join(binDir, "child"), b, 0o755)
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return filepath.Join(binDir, "child")
-}
+func childBinary(t *testing.T) string { return children.Binary(t) }
 
-// child prepares the re-executed test binary in mode, as nobody, with the
-// given clone flags and the runner's environment.
 func child(t *testing.T, ctx context.Context, mode string, cloneflags uintptr, env ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, childBinary(t), "-test.run=^$")
-	cmd.Env = append([]string{childEnv + "=" + mode, "TZ=UTC"}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}},
-		Cloneflags: cloneflags,
-		Pdeathsig:  syscall.SIGKILL,
-	}
-	return cmd
+	return children.Command(t, ctx, mode, cloneflags, env...)
 }
 
 // setups are the two ways the tests start children.

@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/symposium/symposium/sandbox-runner/confine"
+	"github.com/symposium/symposium/sandbox-runner/confine/confinetest"
 )
 
 // The tests re-execute this test binary as the supervisor starts the
@@ -19,7 +16,7 @@ import (
 // selftest, confined or not, and prints the report as JSON.
 const (
 	childEnv = "SELFTEST_TEST_CHILD"
-	nobody   = 65534
+	nobody   = confinetest.Nobody
 )
 
 func TestMain(m *testing.M) {
@@ -36,69 +33,18 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	code := m.Run()
-	if binDir != "" {
-		_ = os.RemoveAll(binDir)
-	}
+	children.Cleanup()
 	os.Exit(code)
 }
 
-// requireRoot skips without root (or seccomp) unless CI=true, where a
-// missing feature is a failure.
-func requireRoot(t *testing.T) {
-	t.Helper()
-	missing := ""
-	if os.Geteuid() != 0 {
-		missing = "root"
-	} else if b, err := os.ReadFile("/proc/self/status"); err != nil || !strings.Contains(string(b), "\nSeccomp:") {
-		missing = "seccomp"
-	}
-	if missing == "" {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("needs %s (CI=true: not skipping)", missing)
-	}
-	t.Skipf("needs %s", missing)
-}
+var children = &confinetest.Children{Env: childEnv}
 
-var (
-	binOnce sync.Once
-	binDir  string // world-readable copy of the test binary: go test's is in a 0700 dir
-	binErr  error
-)
-
-func childBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "selftest-test-")
-		if binErr != nil {
-			return
-		}
-		if binErr = os.Chmod(binDir, 0o755); binErr != nil {
-			return
-		}
-		var b []byte
-		if b, binErr = os.ReadFile(os.Args[0]); binErr != nil {
-			return
-		}
-		binErr = os.WriteFile(filepath.Join(binDir, "child"), b, 0o755)
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return filepath.Join(binDir, "child")
-}
+func requireRoot(t *testing.T) { confinetest.RequireRoot(t) }
 
 // runChild runs the selftest in a child as nobody and returns its report.
 func runChild(t *testing.T, mode string, cloneflags uintptr) Report {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), childBinary(t), "-test.run=^$")
-	cmd.Env = []string{childEnv + "=" + mode, "TZ=UTC"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}},
-		Cloneflags: cloneflags,
-		Pdeathsig:  syscall.SIGKILL,
-	}
+	cmd := children.Command(t, t.Context(), mode, cloneflags)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -112,9 +58,7 @@ func runChild(t *testing.T, mode string, cloneflags uintptr) Report {
 	return r
 }
 
-// runnerNamespaces are the namespaces the supervisor starts the runner in.
-const runnerNamespaces = syscall.CLONE_NEWNET | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC |
-	syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP
+const runnerNamespaces = confinetest.Namespaces
 
 // wantErrno is, per attempt, the errno the seccomp filter must answer.
 var wantErrno = map[string]string{

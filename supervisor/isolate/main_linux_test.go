@@ -15,17 +15,7 @@ import (
 var runnerPath string
 
 // TestMain builds the runner unless SANDBOX_RUNNER names one (make test does).
-func TestMain(m *testing.M) {
-	path, cleanup, err := isolatetest.Runner()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	runnerPath = path
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 
 func needRoot(t testing.TB) { isolatetest.NeedRoot(t) }
 

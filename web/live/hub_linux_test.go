@@ -22,17 +22,7 @@ import (
 
 var runnerPath string
 
-func TestMain(m *testing.M) {
-	path, cleanup, err := isolatetest.Runner()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	runnerPath = path
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 
 // newManager is a real isolate manager with a real runner and cgroups.
 func newManager(t *testing.T) *isolate.Manager {

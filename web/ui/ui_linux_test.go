@@ -34,17 +34,7 @@ const chromiumPath = "/usr/bin/chromium"
 
 var runnerPath string
 
-func TestMain(m *testing.M) {
-	path, cleanup, err := isolatetest.Runner()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	runnerPath = path
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 
 // startStack runs the real supervisor stack (cgroups, isolates with a real
 // runner, monitor, API, hub, UI) on a 127.0.0.1 listener, wired as main does.

@@ -37,6 +37,20 @@ func Runner() (path string, cleanup func(), err error) {
 	return path, cleanup, nil
 }
 
+// Main is a TestMain for packages that run isolates: it builds the
+// runner, stores its path in *runner, runs the tests and exits.
+func Main(m *testing.M, runner *string) {
+	path, cleanup, err := Runner()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*runner = path
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
 // Symposium returns the supervisor binary to use: $SYMPOSIUM_BIN, or a
 // fresh CGO_ENABLED=0 build next to the runner returned by Runner.
 func Symposium(runner string) (string, error) {
