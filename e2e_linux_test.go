@@ -57,6 +57,12 @@ type instance struct {
 // launch starts the supervisor with env and waits until it answers.
 func launch(t *testing.T, name string, env ...string) *instance {
 	t.Helper()
+	return launchVia(t, nil, name, env...)
+}
+
+// launchVia starts the supervisor through a wrapper command (e.g. unshare).
+func launchVia(t *testing.T, wrap []string, name string, env ...string) *instance {
+	t.Helper()
 	isolatetest.NeedRoot(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,7 +71,8 @@ func launch(t *testing.T, name string, env ...string) *instance {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), name: name, log: &bytes.Buffer{}}
-	in.cmd = exec.Command(bins.symposium)
+	argv := append(append([]string{}, wrap...), bins.symposium)
+	in.cmd = exec.Command(argv[0], argv[1:]...)
 	in.cmd.Dir = t.TempDir()
 	in.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOST=127.0.0.1", "PORT=" + strconv.Itoa(port),
 		"SANDBOX_RUNNER=" + bins.runner, "CGROUP_NAME=" + name, "RUN_DIR=/run/" + name, "POOL_SIZE=1"}, env...)
@@ -418,4 +425,37 @@ func (p *tcpProxy) start() {
 		p.t.Fatal(err)
 	}
 	p.serve(ln)
+}
+
+// Where no cgroup is writable the supervisor still serves, with rlimits,
+// seccomp, namespaces and the wall-clock kill, and says so loudly.
+func TestNoCgroupsIsLoudAndStillConfined(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("needs unshare (util-linux)")
+	}
+	// A private mount namespace in which every cgroup mount is read-only.
+	readOnly := []string{"unshare", "--mount", "--propagation", "private", "sh", "-c",
+		`for m in $(awk '$3 ~ /^cgroup/ {print $2}' /proc/mounts); do mount -o remount,bind,ro "$m" || exit 1; done; exec "$0"`}
+	in := launchVia(t, readOnly, fmt.Sprintf("symposium-e2e-none-%d", os.Getpid()), "DATA_DIR="+t.TempDir(), "EXECUTION_TIMEOUT_MS=300")
+	st, health := in.get("/api/health")
+	for _, want := range []string{`"status":"degraded"`, `"kernelEnforced":false`, `"mode":"none"`, `"selftestPassed":true`, "NOT kernel-enforced"} {
+		if !strings.Contains(health, want) {
+			t.Errorf("health lacks %s: %d %s", want, st, health)
+		}
+	}
+	if !strings.Contains(in.log.String(), "NO KERNEL RESOURCE LIMITS") {
+		t.Errorf("the log does not say limits are off:\n%s", in.log)
+	}
+	st, m := in.post("/api/execute-content-block", map[string]any{"blockId": "n", "code": map[string]any{"html": `<b id="b"></b>`, "javascript": `document.getElementById('b').textContent = 'ok'`}})
+	if st != 200 || m["html"] != `<b id="b">ok</b>` {
+		t.Fatalf("execute without cgroups: %d %v", st, m)
+	}
+	st, m = in.post("/api/execute-content-block", map[string]any{"blockId": "n", "code": map[string]any{"javascript": `while (true) {}`}})
+	if errObj, _ := m["error"].(map[string]any); st != 200 || errObj["kind"] != "timeout" {
+		t.Fatalf("the wall-clock limit must still hold: %d %v", st, m)
+	}
+	st, stats := in.get("/api/isolate-stats?id=n")
+	if st != 200 || !strings.Contains(stats, `"modeName":"filter"`) || !strings.Contains(stats, "not kernel-enforced") {
+		t.Fatalf("stats without cgroups: %d %s", st, stats)
+	}
 }

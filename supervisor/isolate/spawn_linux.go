@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,8 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin/runner"
+
+	"github.com/symposium/symposium/supervisor/cgroup"
 )
 
 // sandboxUID is the unprivileged user every runner runs as ("nobody").
@@ -110,7 +113,9 @@ func startIn(cmd *exec.Cmd, group attacher) error {
 		return nil
 	}
 	defer gate.Close()
-	if err := group.Attach(cmd.Process.Pid); err != nil {
+	// Without writable cgroups the runner goes on with rlimits, seccomp and
+	// the wall-clock kill only; the supervisor reports that mode loudly.
+	if err := group.Attach(cmd.Process.Pid); err != nil && !errors.Is(err, cgroup.ErrNoCgroups) {
 		_ = cmd.Process.Kill()
 		return fmt.Errorf("%w: attach to cgroup: %v", ErrSpawn, err)
 	}
