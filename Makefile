@@ -60,7 +60,7 @@ test-cgroup2: build
 	  -o $(BIN)/sandbox-runner-static ./sandbox-runner
 	CGO_ENABLED=0 $(GO) build -ldflags '-s -w' -o $(BIN)/symposium-stripped .
 	GUEST_TEST_PKGS="$(GUEST_PKGS)" GUEST_TEST_ARGS="$(GUEST_TEST_ARGS)" SYMPOSIUM_BIN=$(BIN)/symposium-stripped SANDBOX_RUNNER=$(BIN)/sandbox-runner-static \
-	  GUEST_MEM=1024 GUEST_TIMEOUT=900 bash supervisor/cgroup/guesttest/run.sh
+	  GUEST_MEM=1024 GUEST_TIMEOUT=400 bash supervisor/cgroup/guesttest/run.sh
 
 # The in-process floor (goja + DOM), the supervisor's warm path without HTTP,
 # the storage backends, then the end-to-end HTTP benchmarks against bin/.
