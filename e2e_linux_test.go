@@ -22,6 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/symposium/symposium/provisioning/gcp/gcptest"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
 )
 
@@ -47,11 +48,31 @@ func TestMain(m *testing.M) {
 }
 
 type instance struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	url  string
-	name string
-	log  *bytes.Buffer
+	t      *testing.T
+	cmd    *exec.Cmd
+	url    string
+	name   string
+	log    *syncBuffer
+	exited chan struct{}
+	err    error // the exit, once exited is closed
+}
+
+// syncBuffer is the supervisor's log, written by its process, read by tests.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // launch starts the supervisor with env and waits until it answers.
@@ -60,8 +81,29 @@ func launch(t *testing.T, name string, env ...string) *instance {
 	return launchVia(t, nil, name, env...)
 }
 
-// launchVia starts the supervisor through a wrapper command (e.g. unshare).
+// launchVia starts the supervisor through a wrapper command (e.g. unshare)
+// and waits until it answers.
 func launchVia(t *testing.T, wrap []string, name string, env ...string) *instance {
+	t.Helper()
+	in := startInstance(t, wrap, name, env...)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !in.gone() {
+		if st, _ := in.tryGet("/api/health"); st == 200 {
+			return in
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("supervisor did not start:\n%s", in.log)
+	return nil
+}
+
+// launchAsync starts the supervisor and returns at once.
+func launchAsync(t *testing.T, name string, env ...string) *instance {
+	t.Helper()
+	return startInstance(t, nil, name, env...)
+}
+
+func startInstance(t *testing.T, wrap []string, name string, env ...string) *instance {
 	t.Helper()
 	isolatetest.NeedRoot(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -70,7 +112,7 @@ func launchVia(t *testing.T, wrap []string, name string, env ...string) *instanc
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), name: name, log: &bytes.Buffer{}}
+	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), name: name, log: &syncBuffer{}, exited: make(chan struct{})}
 	argv := append(append([]string{}, wrap...), bins.symposium)
 	in.cmd = exec.Command(argv[0], argv[1:]...)
 	in.cmd.Dir = t.TempDir()
@@ -80,30 +122,43 @@ func launchVia(t *testing.T, wrap []string, name string, env ...string) *instanc
 	if err := in.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	go func() { in.err = in.cmd.Wait(); close(in.exited) }()
 	t.Cleanup(func() {
-		if in.cmd.ProcessState == nil {
+		if !in.gone() {
 			in.cmd.Process.Kill()
-			in.cmd.Wait()
+			<-in.exited
 		}
 		if t.Failed() {
 			t.Logf("supervisor log:\n%s", in.log)
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(in.url + "/api/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return in
-			}
-		}
-		if in.cmd.ProcessState != nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
+	return in
+}
+
+// wait waits for the supervisor to exit and returns how it ended.
+func (in *instance) wait() error {
+	<-in.exited
+	return in.err
+}
+
+func (in *instance) gone() bool {
+	select {
+	case <-in.exited:
+		return true
+	default:
+		return false
 	}
-	t.Fatalf("supervisor did not start:\n%s", in.log)
-	return nil
+}
+
+// tryGet is get without failing the test when nothing listens yet.
+func (in *instance) tryGet(path string) (int, string) {
+	resp, err := http.Get(in.url + path)
+	if err != nil {
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out)
 }
 
 func (in *instance) post(path string, body any) (int, map[string]any) {
@@ -189,7 +244,7 @@ func TestSIGTERMLeavesNothingBehind(t *testing.T) {
 		t.Fatalf("expected runners in our cgroups, got pids %v dirs %v", pids, cgroupDirs(name))
 	}
 	in.cmd.Process.Signal(syscall.SIGTERM)
-	if err := in.cmd.Wait(); err != nil {
+	if err := in.wait(); err != nil {
 		t.Fatalf("supervisor exit on SIGTERM: %v", err)
 	}
 	for _, pid := range pids {
@@ -230,7 +285,7 @@ func TestKillRestartKeepsAcknowledgedWrites(t *testing.T) {
 			}
 			pids := in.runnerPids()
 			in.cmd.Process.Kill() // SIGKILL: no cleanup of any kind
-			in.cmd.Wait()
+			in.wait()
 
 			again := launch(t, name, settings...)
 			// Runners died with the supervisor; their cgroups were cleared at start.
@@ -355,7 +410,7 @@ func TestStorageOutageIsReportedAndSurvived(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if in.cmd.ProcessState != nil {
+	if in.gone() {
 		t.Fatal("supervisor exited")
 	}
 }
@@ -457,5 +512,57 @@ func TestNoCgroupsIsLoudAndStillConfined(t *testing.T) {
 	st, stats := in.get("/api/isolate-stats?id=n")
 	if st != 200 || !strings.Contains(stats, `"modeName":"filter"`) || !strings.Contains(stats, "not kernel-enforced") {
 		t.Fatalf("stats without cgroups: %d %s", st, stats)
+	}
+}
+
+// PROVISIONING_MODE=auto against fakes of the Cloud SQL Admin, Memorystore
+// and Cloud Storage APIs: while the resources are being created the port
+// already answers (503 "starting", as Cloud Run's probe needs), then the
+// server serves with the provisioned bucket as its blob store. The database
+// and Redis the fakes hand out do not exist, so the test points those two
+// at the local servers, as a user's explicit settings would.
+func TestAutoProvisioningThenServe(t *testing.T) {
+	gcs, err := gcptest.NewStorage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, mem := gcptest.NewCloudSQL(), gcptest.NewMemorystore()
+	sql.Steps = 10 // slow enough to see the placeholder
+	t.Cleanup(func() { sql.Close(); mem.Close(); gcs.Close() })
+	redisURL := os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://127.0.0.1:6379/0"
+	}
+	name := fmt.Sprintf("symposium-e2e-auto-%d", os.Getpid())
+	in := launchAsync(t, name, "DATA_DIR="+t.TempDir(), "DATABASE_URL="+scratchDatabase(t), "REDIS_URL="+redisURL,
+		"PROVISIONING_MODE=auto", "GCP_PROJECT_ID=demo-project", "SERVICE_NAME=e2e",
+		"SQLADMIN_ENDPOINT="+sql.Endpoint(), "REDIS_API_ENDPOINT="+mem.Endpoint(), "STORAGE_EMULATOR_HOST="+gcs.Host(),
+		"PROVISIONING_POLL_INTERVAL=100ms")
+	sawStarting := false
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, body := in.tryGet("/api/health")
+		if st == 503 && strings.Contains(body, `"starting"`) {
+			sawStarting = true
+		}
+		if st == 200 {
+			if !strings.Contains(body, `"backend":"gcs"`) {
+				t.Fatalf("the provisioned bucket is not the blob store: %s", body)
+			}
+			break
+		}
+		if time.Now().After(deadline) || in.gone() {
+			t.Fatalf("never became healthy (last %d %s)", st, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !sawStarting {
+		t.Fatal("no 503 starting answer while provisioning")
+	}
+	if gcs.Writes() == 0 || mem.Creates() != 1 || sql.Mutations() == 0 {
+		t.Fatalf("resources were not created: gcs writes %d, redis creates %d, sql mutations %d", gcs.Writes(), mem.Creates(), sql.Mutations())
+	}
+	if st, m := in.post("/api/execute-content-block", map[string]any{"blockId": "cloud", "code": map[string]any{"javascript": "1"}}); st != 200 || m["success"] != true {
+		t.Fatalf("execute after provisioning: %d %v", st, m)
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/symposium/symposium/provisioning"
@@ -131,8 +133,17 @@ func selftest(ctx context.Context, cfg config.Config, logger *slog.Logger) int {
 
 func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *slog.Logger) int {
 	began := time.Now()
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 
 	// Where are we, and which cloud resources (if any) back the storage?
+	// Creating Cloud SQL and Memorystore takes minutes, longer than Cloud
+	// Run waits for a port: meanwhile a placeholder answers 503.
+	stopPlaceholder, err := placeholder(addr)
+	if err != nil {
+		logger.Error("cannot listen", "addr", addr, "err", err)
+		return 1
+	}
+	defer stopPlaceholder()
 	platformEnv, outs, err := provisioning.Resolve(ctx, env, logger)
 	if err != nil {
 		logger.Error("cannot resolve the environment or provision resources", "err", err)
@@ -246,7 +257,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	ui.Mount(srv.App())
 	hub.Mount(srv.App(), mgr)
 
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	stopPlaceholder()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(addr) }()
 	logger.Info("symposium serving", "addr", addr, "startup", time.Since(began).Round(time.Millisecond))
@@ -262,6 +273,33 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	_ = hub.Close() // WebSockets would hold the graceful shutdown open
 	_ = srv.Shutdown(sctx)
 	return 0
+}
+
+// placeholder answers every request with 503 until the server is ready,
+// so a platform probing the port sees the process alive while it
+// provisions. The returned func stops it and frees the port.
+func placeholder(addr string) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderRetryAfter, "10")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+			"success": false, "status": "starting",
+			"error": fiber.Map{"code": "starting", "message": "the server is starting (provisioning its storage); try again shortly"},
+		})
+	})
+	done := make(chan struct{})
+	go func() { _ = app.Listener(ln); close(done) }()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			_ = app.Shutdown()
+			<-done
+		})
+	}, nil
 }
 
 func seccompName(mode int) string {
