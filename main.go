@@ -296,6 +296,9 @@ func placeholder(addr string) (func(), error) {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			// Close the listener first: Shutdown alone misses a Serve that
+			// has not registered it yet, which would keep the port.
+			_ = ln.Close()
 			_ = app.Shutdown()
 			<-done
 		})
