@@ -283,7 +283,9 @@ func placeholder(addr string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	// No keep-alive: a client must come back on a fresh connection, which
+	// the real server will accept.
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, DisableKeepalive: true})
 	app.Use(func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, "10")
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
@@ -299,7 +301,7 @@ func placeholder(addr string) (func(), error) {
 			// Close the listener first: Shutdown alone misses a Serve that
 			// has not registered it yet, which would keep the port.
 			_ = ln.Close()
-			_ = app.Shutdown()
+			_ = app.ShutdownWithTimeout(time.Second)
 			<-done
 		})
 	}, nil
