@@ -66,10 +66,12 @@ test-cgroup2: build
 # the storage backends, then the end-to-end HTTP benchmarks against bin/.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sandbox-runner/engine/
-	$(GO) test -run '^$$' -bench . -benchtime 20x ./supervisor/isolate/
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./supervisor/isolate/
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./storage/backends/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Warm|Throughput' -benchtime 3000x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock' -benchtime 300x ./web/bench/
+	@echo "--- the same with the embedded store on tmpfs: a new block without the cost of its two disk syncs"
+	BENCH_DATA_DIR=/dev/shm SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock/pool' -benchtime 300x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Idle|Startup' -benchtime 20x ./web/bench/
 	@echo "--- idle isolate memory on cgroup v2 (QEMU guest; the runner is born in its cgroup, so every page counts)"
 	$(MAKE) --no-print-directory test-cgroup2 GUEST_PKGS=./supervisor/isolate \

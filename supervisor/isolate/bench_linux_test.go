@@ -53,3 +53,28 @@ func BenchmarkIdleIsolateMemory(b *testing.B) {
 	b.ReportMetric(sum/float64(b.N)/(1<<20), "MiB/isolate")
 	b.ReportMetric(0, "ns/op")
 }
+
+// BenchmarkManagerNewBlock runs a block never seen before on a pre-started,
+// warmed runner, without HTTP and with the in-memory block store: what a
+// new block costs the supervisor besides durable storage.
+func BenchmarkManagerNewBlock(b *testing.B) {
+	env := newTestManager(b, Config{PoolSize: 2, MaxIsolates: 1000, IdleTimeout: time.Hour})
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for len(env.mgr.Pooled()) < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		id := fmt.Sprintf("new-%d", i)
+		b.StartTimer()
+		res, err := env.mgr.Execute(ctx, Block{ID: id, Code: Code{HTML: `<div id="x">old</div>`, JavaScript: `document.getElementById('x').textContent = 'hi'`}})
+		if err != nil || res.Kind != KindOK {
+			b.Fatal(err, res)
+		}
+		b.StopTimer()
+		if err := env.mgr.Terminate(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}

@@ -278,6 +278,14 @@ func (i *Isolate) readDeath() {
 	close(i.deathRead)
 }
 
+// warm runs a trivial block once, so that a pooled runner has paid its
+// first-execution costs (page faults, lazily built JavaScript prototypes)
+// before a user's block arrives. It does not count as an execution.
+func (i *Isolate) warm() {
+	i.execute(context.Background(), "", Code{HTML: `<p id="w"></p>`, JavaScript: `document.getElementById('w').textContent = 'warm'; console.log(1)`}, nil, time.Second)
+	i.executions.Store(0)
+}
+
 // kill ends the runner at once (the whole cgroup), remembering why.
 func (i *Isolate) kill(why Kind) {
 	i.killedBy.CompareAndSwap(nil, &why)

@@ -68,6 +68,9 @@ func (p *pool) refill() {
 			}
 			p.mu.Unlock()
 			iso, err := p.spawn(context.Background())
+			if err == nil {
+				iso.warm()
+			}
 			p.mu.Lock()
 			if err != nil {
 				p.filling = false
