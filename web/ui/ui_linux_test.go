@@ -324,8 +324,8 @@ inner()`)
 	screenshot(t, ctx)
 
 	// Rename through the list, checked against the REST API.
-	step(t, ctx, "rename", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#block-list li[data-block-id=%q] .rename`, blockID))),
-		chromedp.WaitVisible(chromedp.CSS(".rename-input")), chromedp.SendKeys(chromedp.CSS(".rename-input"), "Renamed block\r"))
+	waitFor(t, ctx, "the rename button clicked", fmt.Sprintf(`(() => { const b = document.querySelector('#block-list li[data-block-id=%q] .rename'); if (b) b.click(); return !!b })()`, blockID))
+	step(t, ctx, "rename", chromedp.WaitVisible(chromedp.CSS(".rename-input")), chromedp.SendKeys(chromedp.CSS(".rename-input"), "Renamed block\r"))
 	waitFor(t, ctx, "the new name", `document.getElementById('block-title').textContent === 'Renamed block'`)
 	if name := blockName(t, base, blockID); name != "Renamed block" {
 		t.Errorf("REST name after rename: %q", name)
@@ -333,7 +333,9 @@ inner()`)
 
 	// Delete it: gone from the list, the editor and the API.
 	eval[bool](t, ctx, `(window.confirm = () => true, true)`)
-	step(t, ctx, "delete", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#block-list li[data-block-id=%q] .delete`, blockID))))
+	// Clicked from script in one step: the list re-renders on live events,
+	// so a node looked up first may be gone by the time it is clicked.
+	waitFor(t, ctx, "the delete button clicked", fmt.Sprintf(`(() => { const b = document.querySelector('#block-list li[data-block-id=%q] .delete'); if (b) b.click(); return !!b })()`, blockID))
 	waitFor(t, ctx, "the block gone", fmt.Sprintf(`!document.querySelector('#block-list li[data-block-id=%q]') && document.getElementById('editor').hidden`, blockID))
 	if name := blockName(t, base, blockID); name != "" {
 		t.Errorf("block still listed by the API after delete: %q", name)
