@@ -188,9 +188,12 @@ func waitPreview(t *testing.T, ctx context.Context, want string) string {
 	var html string
 	var err error
 	for time.Now().Before(deadline) {
-		src := eval[string](t, ctx, `new URL(document.getElementById('preview').src).pathname + new URL(document.getElementById('preview').src).search`)
-		if html, err = previewHTML(ctx, src); err == nil && strings.Contains(html, want) {
-			return html
+		// The frame has no src until the block's first result arrives.
+		src := eval[string](t, ctx, `(() => { const s = document.getElementById('preview').getAttribute('src'); if (!s) return ''; const u = new URL(s, location.href); return u.pathname + u.search })()`)
+		if src != "" {
+			if html, err = previewHTML(ctx, src); err == nil && strings.Contains(html, want) {
+				return html
+			}
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
