@@ -35,13 +35,25 @@ func fromStored(blk blocks.Block) isolate.Block {
 }
 
 func (b blockStore) SaveBlock(ctx context.Context, blk isolate.Block) error {
-	return b.s.Put(ctx, blocks.Block{
+	return b.s.Put(ctx, toStored(blk))
+}
+
+func toStored(blk isolate.Block) blocks.Block {
+	return blocks.Block{
 		ID: blk.ID, Name: blk.Name, Data: json.RawMessage(blk.Data), UpdatedAt: blk.UpdatedAt,
 		Code: blocks.Code{HTML: blk.Code.HTML, CSS: blk.Code.CSS, JavaScript: blk.Code.JavaScript},
-	})
+	}
 }
 
 func (b blockStore) SaveOutput(ctx context.Context, id string, r *isolate.Result) error {
+	return b.s.PutOutput(ctx, id, toStoredOutput(r))
+}
+
+func (b blockStore) SaveRun(ctx context.Context, blk isolate.Block, r *isolate.Result) error {
+	return b.s.PutWithOutput(ctx, toStored(blk), toStoredOutput(r))
+}
+
+func toStoredOutput(r *isolate.Result) blocks.Output {
 	out := blocks.Output{HTML: r.HTML, CSS: r.CSS, DurationMs: r.Duration}
 	for _, l := range r.Logs {
 		out.Logs = append(out.Logs, blocks.Log{Level: l.Level, Message: l.Message})
@@ -49,7 +61,7 @@ func (b blockStore) SaveOutput(ctx context.Context, id string, r *isolate.Result
 	if !r.OK() {
 		out.Error = &blocks.RunError{Kind: string(r.Kind), Message: r.Message, Stack: r.Stack}
 	}
-	return b.s.PutOutput(ctx, id, out)
+	return out
 }
 
 func (b blockStore) LoadOutput(ctx context.Context, id string) (*isolate.Result, bool, error) {

@@ -64,6 +64,7 @@ type outputRecord struct {
 type KV interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	Set(ctx context.Context, key string, value []byte) error
+	SetMany(ctx context.Context, entries []kv.Entry) error
 	Delete(ctx context.Context, key string) error
 	List(ctx context.Context, prefix string) ([]kv.Entry, error)
 }
@@ -98,18 +99,40 @@ func htmlBlob(id string) string  { return "blocks/" + id + "/output.html" }
 
 // Put creates or replaces a block; UpdatedAt is set to now.
 func (s *Store) Put(ctx context.Context, b Block) error {
-	if err := blockdata.CheckBlockID(b.ID); err != nil {
-		return err
-	}
-	if len(b.Data) > 0 && !json.Valid(b.Data) {
-		return fmt.Errorf("%w: block %s data is not valid JSON", ErrInvalidBlock, b.ID)
-	}
-	b.UpdatedAt = time.Now().UTC()
-	raw, err := json.Marshal(b)
+	raw, err := blockRecord(&b)
 	if err != nil {
 		return err
 	}
 	return s.kv.Set(ctx, blockKey(b.ID), raw)
+}
+
+func blockRecord(b *Block) ([]byte, error) {
+	if err := blockdata.CheckBlockID(b.ID); err != nil {
+		return nil, err
+	}
+	if len(b.Data) > 0 && !json.Valid(b.Data) {
+		return nil, fmt.Errorf("%w: block %s data is not valid JSON", ErrInvalidBlock, b.ID)
+	}
+	b.UpdatedAt = time.Now().UTC()
+	return json.Marshal(b)
+}
+
+// PutWithOutput stores a block and its latest output in one atomic write
+// (one disk sync on the embedded store): a run of new code is recorded
+// whole or not at all.
+func (s *Store) PutWithOutput(ctx context.Context, b Block, out Output) error {
+	braw, err := blockRecord(&b)
+	if err != nil {
+		return err
+	}
+	oraw, hadBlob, err := s.outputRecord(ctx, b.ID, out)
+	if err != nil {
+		return err
+	}
+	if err := s.kv.SetMany(ctx, []kv.Entry{{Key: blockKey(b.ID), Value: braw}, {Key: outputKey(b.ID), Value: oraw.raw}}); err != nil {
+		return err
+	}
+	return s.dropStaleBlob(ctx, b.ID, oraw.blob, hadBlob)
 }
 
 // Get returns the block or ErrNotFound.
@@ -166,25 +189,47 @@ func (s *Store) PutOutput(ctx context.Context, id string, out Output) error {
 	if _, err := s.Get(ctx, id); err != nil {
 		return err
 	}
+	rec, hadBlob, err := s.outputRecord(ctx, id, out)
+	if err != nil {
+		return err
+	}
+	if err := s.kv.Set(ctx, outputKey(id), rec.raw); err != nil {
+		return err
+	}
+	return s.dropStaleBlob(ctx, id, rec.blob, hadBlob)
+}
+
+type encodedOutput struct {
+	raw  []byte
+	blob bool // the HTML went to blob storage
+}
+
+// outputRecord encodes an output, putting large HTML in blob storage first,
+// and says whether the output it replaces had a blob.
+func (s *Store) outputRecord(ctx context.Context, id string, out Output) (encodedOutput, bool, error) {
 	if out.UpdatedAt.IsZero() {
 		out.UpdatedAt = time.Now().UTC()
 	}
 	rec := outputRecord{Output: out}
 	if len(out.HTML) > InlineHTMLLimit {
 		if err := s.blobs.Put(ctx, htmlBlob(id), []byte(out.HTML)); err != nil {
-			return fmt.Errorf("store output of block %s: %w", id, err)
+			return encodedOutput{}, false, fmt.Errorf("store output of block %s: %w", id, err)
 		}
 		rec.HTML, rec.HTMLBlob = "", htmlBlob(id)
 	}
 	raw, err := json.Marshal(rec)
 	if err != nil {
-		return err
+		return encodedOutput{}, false, err
 	}
-	if err := s.kv.Set(ctx, outputKey(id), raw); err != nil {
-		return err
-	}
-	if rec.HTMLBlob == "" {
-		// A previous large output may have left a blob behind.
+	var prev outputRecord
+	hadBlob := s.getJSON(ctx, outputKey(id), &prev) == nil && prev.HTMLBlob != ""
+	return encodedOutput{raw: raw, blob: rec.HTMLBlob != ""}, hadBlob, nil
+}
+
+// dropStaleBlob removes the blob of a previous large output that a small
+// one replaced.
+func (s *Store) dropStaleBlob(ctx context.Context, id string, blob, hadBlob bool) error {
+	if !blob && hadBlob {
 		return s.blobs.Delete(ctx, htmlBlob(id))
 	}
 	return nil

@@ -155,3 +155,38 @@ func TestDeleteRemovesEverything(t *testing.T) {
 		t.Fatalf("Delete twice: %v", err)
 	}
 }
+
+// PutWithOutput records a run of new code whole: block and output together,
+// a large output in blob storage, and a later small one drops that blob.
+func TestPutWithOutput(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := blocks.Block{ID: "run", Code: blocks.Code{HTML: "<p></p>", JavaScript: "1"}}
+	big := blocks.Output{HTML: strings.Repeat("x", blocks.InlineHTMLLimit+1)}
+	if err := f.blocks.PutWithOutput(ctx, b, big); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.blocks.Get(ctx, "run")
+	if err != nil || got.Code != b.Code || got.UpdatedAt.IsZero() {
+		t.Fatalf("block: %+v %v", got, err)
+	}
+	out, err := f.blocks.GetOutput(ctx, "run")
+	if err != nil || out.HTML != big.HTML {
+		t.Fatalf("large output: %d bytes, %v", len(out.HTML), err)
+	}
+	if names, _ := f.blobs.List(ctx, "blocks/run/"); len(names) != 1 {
+		t.Fatalf("large output not in blob storage: %v", names)
+	}
+	if err := f.blocks.PutWithOutput(ctx, b, blocks.Output{HTML: "<p>small</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := f.blocks.GetOutput(ctx, "run"); out.HTML != "<p>small</p>" {
+		t.Fatalf("small output: %q", out.HTML)
+	}
+	if names, _ := f.blobs.List(ctx, "blocks/run/"); len(names) != 0 {
+		t.Fatalf("stale blob left: %v", names)
+	}
+	if err := f.blocks.PutWithOutput(ctx, blocks.Block{ID: "bad id!"}, blocks.Output{}); err == nil {
+		t.Fatal("an invalid id was stored")
+	}
+}

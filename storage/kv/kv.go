@@ -26,6 +26,8 @@ type Store interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	// Set stores value under key, replacing any previous value.
 	Set(ctx context.Context, key string, value []byte) error
+	// SetMany stores every entry in one atomic, durable write: all or none.
+	SetMany(ctx context.Context, entries []Entry) error
 	// Delete removes key; deleting an absent key is not an error.
 	Delete(ctx context.Context, key string) error
 	// List returns all entries whose key starts with prefix, in byte order

@@ -186,7 +186,9 @@ func (m *Manager) onDeath(iso *Isolate) {
 	m.pool.refill()
 }
 
-// Execute stores the block and runs it in its isolate, creating one if needed.
+// Execute runs the block in its isolate, creating one if needed, then
+// stores the block and its output. A new or changed block is stored with its
+// output in one write; an unchanged one only if its output changed.
 func (m *Manager) Execute(ctx context.Context, b Block) (*Result, error) {
 	if b.Name == "" {
 		// Keep the display name a rename gave it.
@@ -199,14 +201,25 @@ func (m *Manager) Execute(ctx context.Context, b Block) (*Result, error) {
 			b.Name = old.Name
 		}
 	}
-	if !m.unchanged(b.ID, func(w *written) bool { return w.block.equal(b) && time.Since(w.blockAt) < rewriteAfter }) {
+	blockSaved := m.unchanged(b.ID, func(w *written) bool { return w.block.equal(b) && time.Since(w.blockAt) < rewriteAfter })
+	res, err := m.run(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case !blockSaved:
 		b.UpdatedAt = time.Now().UTC()
-		if err := m.store.SaveBlock(ctx, b); err != nil {
+		if err := m.store.SaveRun(ctx, b, res); err != nil {
 			return nil, fmt.Errorf("%w: save block: %w", ErrStorage, err)
 		}
-		m.remember(b.ID, func(w *written) { w.block, w.blockAt = b, time.Now() })
+		m.remember(b.ID, func(w *written) { w.block, w.blockAt, w.out, w.outAt = b, time.Now(), res, time.Now() })
+	case !m.unchanged(b.ID, func(w *written) bool { return sameOutput(w.out, res) && time.Since(w.outAt) < rewriteAfter }):
+		if err := m.store.SaveOutput(ctx, b.ID, res); err != nil {
+			return nil, fmt.Errorf("%w: save output: %w", ErrStorage, err)
+		}
+		m.remember(b.ID, func(w *written) { w.out, w.outAt = res, time.Now() })
 	}
-	return m.run(ctx, b)
+	return res, nil
 }
 
 // rewriteAfter bounds how long this instance trusts its memory of what it
@@ -299,13 +312,6 @@ func (m *Manager) run(ctx context.Context, b Block) (*Result, error) {
 		return nil, err
 	}
 	res := iso.execute(ctx, b.ID, b.Code, b.Data, m.cfg.ExecTimeout)
-	if !m.unchanged(b.ID, func(w *written) bool { return sameOutput(w.out, res) && time.Since(w.outAt) < rewriteAfter }) {
-		if err := m.store.SaveOutput(ctx, b.ID, res); err != nil {
-			m.logger.Error("save output", "block", b.ID, "err", err)
-		} else {
-			m.remember(b.ID, func(w *written) { w.out, w.outAt = res, time.Now() })
-		}
-	}
 	m.events(Event{Type: EventExecuted, IsolateID: iso.ID, BlockID: b.ID, Kind: res.Kind, Time: time.Now()})
 	return res, nil
 }

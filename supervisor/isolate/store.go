@@ -23,6 +23,8 @@ type BlockStore interface {
 	LoadBlock(ctx context.Context, id string) (Block, bool, error)
 	SaveBlock(ctx context.Context, b Block) error
 	SaveOutput(ctx context.Context, id string, r *Result) error
+	// SaveRun stores a block and its output in one atomic write.
+	SaveRun(ctx context.Context, b Block, r *Result) error
 	LoadOutput(ctx context.Context, id string) (*Result, bool, error)
 	DeleteBlock(ctx context.Context, id string) error
 	ListBlocks(ctx context.Context) ([]Block, error)
@@ -57,6 +59,14 @@ func (s *memStore) SaveOutput(_ context.Context, id string, r *Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.out[id] = r
+	return nil
+}
+
+func (s *memStore) SaveRun(_ context.Context, b Block, r *Result) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocks[b.ID] = b
+	s.out[b.ID] = r
 	return nil
 }
 

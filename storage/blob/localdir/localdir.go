@@ -109,7 +109,10 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing changed, nothing to sync
+		}
 		return fmt.Errorf("blob delete: %w", err)
 	}
 	return s.syncDir()

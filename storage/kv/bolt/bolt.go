@@ -98,6 +98,24 @@ func (s *Store) Set(ctx context.Context, key string, value []byte) error {
 	})
 }
 
+// SetMany implements kv.Store: one transaction, one sync.
+func (s *Store) SetMany(ctx context.Context, entries []kv.Entry) error {
+	for _, e := range entries {
+		if err := s.checkWrite(ctx, e.Key, e.Value); err != nil {
+			return err
+		}
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucket)
+		for _, e := range entries {
+			if err := b.Put([]byte(e.Key), e.Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Delete implements kv.Store.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := storage.CheckKey(key); err != nil {

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) kv.Store) {
 		{"Delete", testDelete},
 		{"ListOrdering", testListOrdering},
 		{"ListPrefixIsolation", testListPrefixIsolation},
+		{"SetMany", testSetMany},
 		{"CompareAndSet", testCompareAndSet},
 		{"ConcurrentCompareAndSet", testConcurrentCAS},
 		{"BigValues", testBigValues},
@@ -305,4 +306,25 @@ func testContextCancelled(t *testing.T, s kv.Store) {
 		}
 	}
 	wantValue(t, s, "k", "old")
+}
+
+// testSetMany: all entries land together, and one invalid entry stores none.
+func testSetMany(t *testing.T, s kv.Store) {
+	ctx := context.Background()
+	mustSet(t, s, "many/a", "old")
+	if err := s.SetMany(ctx, []kv.Entry{{Key: "many/a", Value: []byte("1")}, {Key: "many/b", Value: []byte("2")}}); err != nil {
+		t.Fatalf("SetMany: %v", err)
+	}
+	for k, want := range map[string]string{"many/a": "1", "many/b": "2"} {
+		if got, err := s.Get(ctx, k); err != nil || string(got) != want {
+			t.Fatalf("Get(%q) = %q, %v; want %q", k, got, err, want)
+		}
+	}
+	err := s.SetMany(ctx, []kv.Entry{{Key: "many/c", Value: []byte("3")}, {Key: "", Value: []byte("x")}})
+	if !errors.Is(err, kv.ErrInvalidKey) {
+		t.Fatalf("SetMany with an invalid key: %v, want ErrInvalidKey", err)
+	}
+	if _, err := s.Get(ctx, "many/c"); !errors.Is(err, kv.ErrNotFound) {
+		t.Fatalf("a rejected SetMany stored part of its entries: %v", err)
+	}
 }

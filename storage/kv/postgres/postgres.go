@@ -113,6 +113,27 @@ func (s *Store) Set(ctx context.Context, key string, value []byte) error {
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, key, nonNil(value))
 }
 
+// SetMany implements kv.Store: one transaction, one commit.
+func (s *Store) SetMany(ctx context.Context, entries []kv.Entry) error {
+	for _, e := range entries {
+		if err := s.checkWrite(e.Key, e.Value); err != nil {
+			return err
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	var batch pgx.Batch
+	for _, e := range entries {
+		batch.Queue(`INSERT INTO `+s.table+` (key, value) VALUES ($1, $2)
+			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, e.Key, nonNil(e.Value))
+	}
+	// A batch sent outside a transaction runs as one implicit transaction.
+	if err := s.pool.SendBatch(cctx, &batch).Close(); err != nil {
+		return s.classify(ctx, cctx, "set", err)
+	}
+	return nil
+}
+
 // Delete implements kv.Store.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := storage.CheckKey(key); err != nil {
