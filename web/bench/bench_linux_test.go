@@ -181,6 +181,30 @@ func BenchmarkWarm(b *testing.B) {
 	}
 }
 
+// BenchmarkWarmAfterPause is BenchmarkWarm with the same 60 ms pause
+// before each run as BenchmarkNewBlock/pool: the baseline that a new
+// block's figures compare with, since an idle VM wakes up slower.
+func BenchmarkWarmAfterPause(b *testing.B) {
+	s, _ := start(b)
+	for _, name := range []string{"text", "list100"} {
+		b.Run(name, func(b *testing.B) {
+			payload := body("pause-"+name, name)
+			s.execute(b, payload)
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				time.Sleep(60 * time.Millisecond)
+				b.StartTimer()
+				t0 := time.Now()
+				s.execute(b, payload)
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			reportLatency(b, lat)
+		})
+	}
+}
+
 // BenchmarkNewBlock executes blocks never seen before, with the pool of
 // pre-started runners and without it.
 func BenchmarkNewBlock(b *testing.B) {
