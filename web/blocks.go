@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"regexp"
 	"strings"
 	"time"
 
@@ -17,10 +16,9 @@ import (
 	"github.com/symposium/symposium/supervisor/isolate"
 )
 
-// blockIDPattern matches what every storage backend accepts as a block id.
-var blockIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-type codeJSON struct {
+// CodeJSON is a block's code in a request; absent fields are nil, so an
+// update can change one part only.
+type CodeJSON struct {
 	HTML       *string `json:"html"`
 	CSS        *string `json:"css"`
 	JavaScript *string `json:"javascript"`
@@ -29,7 +27,7 @@ type codeJSON struct {
 type blockRequest struct {
 	BlockID string          `json:"blockId"`
 	Name    string          `json:"name"`
-	Code    *codeJSON       `json:"code"`
+	Code    *CodeJSON       `json:"code"`
 	Data    json.RawMessage `json:"data"`
 }
 
@@ -55,7 +53,7 @@ func parseBlockRequest(c *fiber.Ctx) (blockRequest, error) {
 	if dec.More() {
 		return r, fmt.Errorf("%w: the body has trailing data after the JSON object", errBadRequest)
 	}
-	if !blockIDPattern.MatchString(r.BlockID) {
+	if !isolate.ValidBlockID(r.BlockID) {
 		return r, fmt.Errorf("%w: \"blockId\" is required: 1-64 letters, digits, '_' or '-'", errBadRequest)
 	}
 	if len(r.Name) > 200 {
@@ -141,33 +139,47 @@ func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
 	}
 	s.prom.observe(res)
 	s.dropPage(c.UserContext(), res.BlockID)
-	return c.JSON(ResultJSON(res))
+	return c.JSON(NewResult(res))
 }
 
-// ResultJSON is the API's answer for one execution, shared with the live
-// WebSocket so both speak the same shape.
-func ResultJSON(res *isolate.Result) fiber.Map {
-	logs := res.Logs
-	if logs == nil {
-		logs = []isolate.Log{}
-	}
-	m := fiber.Map{
-		"success":    res.OK(),
-		"blockId":    res.BlockID,
-		"html":       res.HTML,
-		"css":        res.CSS,
-		"logs":       logs,
-		"durationMs": res.Duration,
-		"isolate":    fiber.Map{"pid": res.PID, "memoryBytes": res.Memory, "cpuMicros": res.CPUMicro},
+// Result is the answer for one execution, shared by the REST API and the
+// live WebSocket so both speak the same shape.
+type Result struct {
+	Success    bool          `json:"success"`
+	BlockID    string        `json:"blockId"`
+	HTML       string        `json:"html"`
+	CSS        string        `json:"css"`
+	Logs       []isolate.Log `json:"logs"`
+	DurationMs float64       `json:"durationMs"`
+	Isolate    ResultIsolate `json:"isolate"`
+	Error      *ResultError  `json:"error,omitempty"`
+}
+
+// ResultIsolate is the kernel's figures for the isolate that ran a block.
+type ResultIsolate struct {
+	PID         int    `json:"pid"`
+	MemoryBytes uint64 `json:"memoryBytes"`
+	CPUMicros   uint64 `json:"cpuMicros"`
+}
+
+// ResultError says how a block's own code failed.
+type ResultError struct {
+	Kind    isolate.Kind `json:"kind"`
+	Message string       `json:"message"`
+	Stack   string       `json:"stack,omitempty"`
+}
+
+// NewResult builds the answer for one execution.
+func NewResult(res *isolate.Result) Result {
+	r := Result{Success: res.OK(), BlockID: res.BlockID, HTML: res.HTML, CSS: res.CSS, Logs: res.Logs,
+		DurationMs: res.Duration, Isolate: ResultIsolate{PID: res.PID, MemoryBytes: res.Memory, CPUMicros: res.CPUMicro}}
+	if r.Logs == nil {
+		r.Logs = []isolate.Log{}
 	}
 	if !res.OK() {
-		e := fiber.Map{"kind": res.Kind, "message": res.Message}
-		if res.Stack != "" {
-			e["stack"] = res.Stack
-		}
-		m["error"] = e
+		r.Error = &ResultError{Kind: res.Kind, Message: res.Message, Stack: res.Stack}
 	}
-	return m
+	return r
 }
 
 func badRequest(c *fiber.Ctx, err error) error {
@@ -177,7 +189,7 @@ func badRequest(c *fiber.Ctx, err error) error {
 // deleteBlock: DELETE /api/content-block/:id
 func (s *Server) deleteBlock(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !blockIDPattern.MatchString(id) {
+	if !isolate.ValidBlockID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
 	if err := s.isolates.Terminate(c.UserContext(), id); err != nil {
@@ -203,7 +215,7 @@ const outputCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:;
 // blockOutput: GET /api/content-block-output/:id, a complete document for an iframe.
 func (s *Server) blockOutput(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !blockIDPattern.MatchString(id) {
+	if !isolate.ValidBlockID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
 	c.Set(fiber.HeaderContentSecurityPolicy, outputCSP)
@@ -291,7 +303,7 @@ func (s *Server) listBlocks(c *fiber.Ctx) error {
 // renameBlock: PATCH /api/content-block/:id {"name": "..."}
 func (s *Server) renameBlock(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !blockIDPattern.MatchString(id) {
+	if !isolate.ValidBlockID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
 	var r struct {

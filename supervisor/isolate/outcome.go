@@ -1,5 +1,7 @@
 package isolate
 
+import "regexp"
+
 // Kind says how an execution ended. Outcomes caused by the block's own code
 // are data, not Go errors: the API answers them with 200 and success=false.
 type Kind string
@@ -12,6 +14,13 @@ const (
 	KindSeccomp Kind = "seccomp" // the runner was killed by SIGSYS
 	KindCrash   Kind = "crash"   // the runner died for any other reason
 )
+
+// blockID is what every storage backend accepts as a block id.
+var blockID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidBlockID reports whether id may name a block: 1-64 letters, digits,
+// '_' or '-'. The API and the live socket both check it.
+func ValidBlockID(id string) bool { return blockID.MatchString(id) }
 
 // Code is a content block's source.
 type Code struct {

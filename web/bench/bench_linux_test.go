@@ -163,21 +163,7 @@ func reportLatency(b *testing.B, d []time.Duration) {
 func BenchmarkWarm(b *testing.B) {
 	s, _ := start(b)
 	for _, name := range []string{"text", "list100"} {
-		b.Run(name, func(b *testing.B) {
-			payload := body("warm-"+name, name)
-			for i := 0; i < 50; i++ {
-				s.execute(b, payload)
-			}
-			lat := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				s.execute(b, payload)
-				lat = append(lat, time.Since(t0))
-			}
-			b.StopTimer()
-			reportLatency(b, lat)
-		})
+		b.Run(name, func(b *testing.B) { warmRuns(b, s, "warm-"+name, name, 0) })
 	}
 }
 
@@ -187,22 +173,30 @@ func BenchmarkWarm(b *testing.B) {
 func BenchmarkWarmAfterPause(b *testing.B) {
 	s, _ := start(b)
 	for _, name := range []string{"text", "list100"} {
-		b.Run(name, func(b *testing.B) {
-			payload := body("pause-"+name, name)
-			s.execute(b, payload)
-			lat := make([]time.Duration, 0, b.N)
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				time.Sleep(60 * time.Millisecond)
-				b.StartTimer()
-				t0 := time.Now()
-				s.execute(b, payload)
-				lat = append(lat, time.Since(t0))
-			}
-			b.StopTimer()
-			reportLatency(b, lat)
-		})
+		b.Run(name, func(b *testing.B) { warmRuns(b, s, "pause-"+name, name, 60*time.Millisecond) })
 	}
+}
+
+// warmRuns times b.N executions of one block, pausing before each.
+func warmRuns(b *testing.B, s *server, id, name string, pause time.Duration) {
+	payload := body(id, name)
+	for i := 0; i < 50; i++ {
+		s.execute(b, payload)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if pause > 0 {
+			b.StopTimer()
+			time.Sleep(pause)
+			b.StartTimer()
+		}
+		t0 := time.Now()
+		s.execute(b, payload)
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	reportLatency(b, lat)
 }
 
 // BenchmarkNewBlock executes blocks never seen before, with the pool of

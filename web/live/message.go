@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
+	"github.com/symposium/symposium/web"
 )
 
 // topic is a kind of pushed message a tab can subscribe to.
@@ -26,15 +26,6 @@ const (
 
 var topicNames = map[string]topic{"blocks": topicBlocks, "metrics": topicMetrics, "isolates": topicIsolates, "alerts": topicAlerts}
 
-// Same rule as the REST API, so a block made here is reachable there.
-var blockIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$`)
-
-type codeIn struct {
-	HTML       *string `json:"html"`
-	CSS        *string `json:"css"`
-	JavaScript *string `json:"javascript"`
-}
-
 // request is any message a tab sends. Ref, if set, is echoed in the answer.
 //
 //	{"type":"execute","ref","blockId","name"?,"code":{"html","css","javascript"},"data"?}
@@ -47,7 +38,7 @@ type request struct {
 	Ref     string          `json:"ref"`
 	BlockID string          `json:"blockId"`
 	Name    *string         `json:"name"`
-	Code    *codeIn         `json:"code"`
+	Code    *web.CodeJSON   `json:"code"`
 	Data    json.RawMessage `json:"data"`
 	Topics  []string        `json:"topics"`
 }
@@ -92,8 +83,8 @@ func parseRequest(b []byte) (request, error) {
 	if r.Topics != nil {
 		return r, invalid("\"topics\" belongs to subscribe only")
 	}
-	if !blockIDPattern.MatchString(r.BlockID) {
-		return r, invalid("\"blockId\" is required: 1-128 letters, digits, '_', '-', '.', ':' starting with a letter or digit")
+	if !isolate.ValidBlockID(r.BlockID) {
+		return r, invalid("\"blockId\" is required: 1-64 letters, digits, '_' or '-'")
 	}
 	if r.Name != nil && (len(*r.Name) > 200 || (r.Type == "rename" && strings.TrimSpace(*r.Name) == "")) {
 		return r, invalid("\"name\" must be 1-200 characters")
@@ -134,41 +125,15 @@ func deref(p *string) string {
 	return *p
 }
 
-// resultMsg has the REST answer's fields, plus type and ref.
+// resultMsg is the REST answer plus type and ref.
 type resultMsg struct {
-	Type       string        `json:"type"`
-	Ref        string        `json:"ref,omitempty"`
-	Success    bool          `json:"success"`
-	BlockID    string        `json:"blockId"`
-	HTML       string        `json:"html"`
-	CSS        string        `json:"css"`
-	Logs       []isolate.Log `json:"logs"`
-	DurationMs float64       `json:"durationMs"`
-	Isolate    struct {
-		PID         int    `json:"pid"`
-		MemoryBytes uint64 `json:"memoryBytes"`
-		CPUMicros   uint64 `json:"cpuMicros"`
-	} `json:"isolate"`
-	Error *resultError `json:"error,omitempty"`
-}
-
-type resultError struct {
-	Kind    isolate.Kind `json:"kind"`
-	Message string       `json:"message"`
-	Stack   string       `json:"stack,omitempty"`
+	Type string `json:"type"`
+	Ref  string `json:"ref,omitempty"`
+	web.Result
 }
 
 func newResult(ref string, r *isolate.Result) resultMsg {
-	m := resultMsg{Type: "result", Ref: ref, Success: r.OK(), BlockID: r.BlockID, HTML: r.HTML, CSS: r.CSS,
-		Logs: r.Logs, DurationMs: r.Duration}
-	if m.Logs == nil {
-		m.Logs = []isolate.Log{}
-	}
-	m.Isolate.PID, m.Isolate.MemoryBytes, m.Isolate.CPUMicros = r.PID, r.Memory, r.CPUMicro
-	if !r.OK() {
-		m.Error = &resultError{Kind: r.Kind, Message: r.Message, Stack: r.Stack}
-	}
-	return m
+	return resultMsg{Type: "result", Ref: ref, Result: web.NewResult(r)}
 }
 
 // blockMsg reports a delete ("deleted") or a rename ("renamed").
