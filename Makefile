@@ -70,7 +70,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sandbox-runner/engine/
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./supervisor/isolate/
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./storage/backends/
-	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Warm|Throughput' -benchtime 3000x ./web/bench/
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench '^BenchmarkWarm$$|Throughput' -benchtime 3000x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'WarmAfterPause|NewBlock' -benchtime 300x ./web/bench/
 	@echo "--- the same with the embedded store on tmpfs: a new block without the cost of its two disk syncs"
 	BENCH_DATA_DIR=/dev/shm SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock/pool' -benchtime 300x ./web/bench/
