@@ -24,6 +24,7 @@ import (
 
 	"github.com/symposium/symposium/provisioning/gcp/gcptest"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
+	"github.com/symposium/symposium/web/webtest"
 )
 
 // End-to-end tests of the symposium binary: real runners, real cgroups,
@@ -377,14 +378,14 @@ func TestInstancesShareBlocks(t *testing.T) {
 func TestStorageOutageIsReportedAndSurvived(t *testing.T) {
 	db := scratchDatabase(t)
 	u, _ := url.Parse(db)
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.addr
+	proxy := webtest.NewProxy(t, u.Host)
+	u.Host = proxy.Addr()
 	in := launch(t, fmt.Sprintf("symposium-e2e-outage-%d", os.Getpid()), "DATA_DIR="+t.TempDir(), "DATABASE_URL="+u.String())
 	body := map[string]any{"blockId": "o", "code": map[string]any{"javascript": "1"}}
 	if st, m := in.post("/api/execute-content-block", body); st != 200 {
 		t.Fatalf("before the outage: %d %v", st, m)
 	}
-	proxy.stop()
+	proxy.Cut()
 	body["code"] = map[string]any{"javascript": "2"}
 	st, m := in.post("/api/execute-content-block", body)
 	errObj, _ := m["error"].(map[string]any)
@@ -398,7 +399,7 @@ func TestStorageOutageIsReportedAndSurvived(t *testing.T) {
 	if st != 200 || !strings.Contains(health, `"status":"degraded"`) {
 		t.Fatalf("health during the outage: %d %s", st, health)
 	}
-	proxy.start()
+	proxy.Restore()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		st, m = in.post("/api/execute-content-block", body)
@@ -413,73 +414,6 @@ func TestStorageOutageIsReportedAndSurvived(t *testing.T) {
 	if in.gone() {
 		t.Fatal("supervisor exited")
 	}
-}
-
-// tcpProxy forwards a local port to a server and can be stopped and started.
-type tcpProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newTCPProxy(t *testing.T, target string) *tcpProxy {
-	p := &tcpProxy{t: t, target: target}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *tcpProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *tcpProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *tcpProxy) start() {
-	ln, err := net.Listen("tcp", p.addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.serve(ln)
 }
 
 // Where no cgroup is writable the supervisor still serves, with rlimits,

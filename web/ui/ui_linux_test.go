@@ -28,6 +28,7 @@ import (
 	"github.com/symposium/symposium/web"
 	"github.com/symposium/symposium/web/live"
 	"github.com/symposium/symposium/web/ui"
+	"github.com/symposium/symposium/web/webtest"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -398,4 +399,27 @@ func TestPageServedWithCSP(t *testing.T) {
 	if resp, _ := app.Test(httptest.NewRequest("GET", "/ui/missing.js", nil)); resp.StatusCode != 404 {
 		t.Errorf("missing asset: %d", resp.StatusCode)
 	}
+}
+
+// TestReconnectsAfterOutage cuts the network between the page and the
+// server mid-session: the page says so, reconnects by itself when the
+// network is back, and edits flow over the new socket.
+func TestReconnectsAfterOutage(t *testing.T) {
+	base := startStack(t, 3*time.Second, true)
+	proxy := webtest.NewProxy(t, strings.TrimPrefix(base, "http://"))
+	ctx := browser(t)
+
+	step(t, ctx, "open the page through the proxy", chromedp.Navigate("http://"+proxy.Addr()+"/"), chromedp.WaitVisible(chromedp.ID("new-block")))
+	waitFor(t, ctx, "the live connection", `document.getElementById('conn').textContent === 'live'`)
+	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.ID("code-js")))
+	waitPreview(t, ctx, "Hello, world!")
+
+	proxy.Cut()
+	waitFor(t, ctx, "the page noticing the outage", `document.getElementById('conn').textContent !== 'live'`)
+	proxy.Restore()
+	waitFor(t, ctx, "the page reconnected", `document.getElementById('conn').textContent === 'live'`)
+
+	typeInto(t, ctx, "code-html", `<p id="after">waiting</p>`)
+	typeInto(t, ctx, "code-js", `document.getElementById('after').textContent = 'edited after the outage'`)
+	waitPreview(t, ctx, `<p id="after">edited after the outage</p>`)
 }
