@@ -136,6 +136,19 @@ func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // broadcast queues msg for every client subscribed to topic except skip.
 func (h *Hub) broadcast(t topic, skip *client, msg any) {
+	// Every execution emits an event: encode only when a tab listens.
+	h.mu.Lock()
+	listening := false
+	for c := range h.clients {
+		if c != skip && c.wants(t) {
+			listening = true
+			break
+		}
+	}
+	h.mu.Unlock()
+	if !listening {
+		return
+	}
 	b, err := json.Marshal(msg)
 	if err != nil {
 		h.logger.Error("live: encode", "err", err)
