@@ -80,7 +80,9 @@ func serve() {
 			if err := confine.Apply(confine.Options{}); err != nil {
 				fatal("confine: %v", err)
 			}
-			return grpc.NewServer(opts...)
+			// A few standing workers serve requests instead of a new
+			// goroutine per call.
+			return grpc.NewServer(append(opts, grpc.NumStreamWorkers(4))...)
 		},
 	})
 }
