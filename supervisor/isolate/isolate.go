@@ -81,11 +81,12 @@ func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
 		SkipHostEnv:         true, // never hand the supervisor's secrets to an isolate
 		StartTimeout:        10 * time.Second,
 		Logger:              hclogTo(slogWriter{s.logger}),
+		SyncStderr:          slogWriter{s.logger}, // a served runner's stderr, relayed over gRPC
 		UnixSocketConfig:    &plugin.UnixSocketConfig{TempDir: s.runDir},
 		RunnerFunc: func(_ hclogLogger, cmd *exec.Cmd, sockDir string) (runner.Runner, error) {
 			cmd.Path = s.runnerPath
 			cmd.Args = []string{s.runnerPath}
-			r, err := newProcRunner(cmd, sockDir, group, s.limits.MemoryBytes, args)
+			r, err := newProcRunner(cmd, sockDir, group, s.limits.MemoryBytes, args, slogWriter{s.logger})
 			if err != nil {
 				return nil, err
 			}
@@ -119,7 +120,7 @@ func (s *spawner) spawnMode(_ context.Context, args ...string) (*Isolate, error)
 	iso := &Isolate{ID: id, Created: time.Now(), group: group, limits: s.limits, mode: s.cgroups.Detection().Mode, deathRead: make(chan struct{})}
 	cmd := exec.Command(s.runnerPath, args...)
 	cmd.Env = []string{}
-	r, err := newProcRunner(cmd, "", group, s.limits.MemoryBytes, nil)
+	r, err := newProcRunner(cmd, "", group, s.limits.MemoryBytes, nil, nil)
 	if err == nil {
 		err = r.Start(context.Background())
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -342,4 +343,60 @@ func waitGone(t *testing.T, pid int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("process %d still alive", pid)
+}
+
+// A runner that fails before its handshake (it could not confine itself,
+// say) is a spawn error, and what it said reaches the supervisor's log.
+func TestRunnerStartupFailureIsLogged(t *testing.T) {
+	needRoot(t)
+	dir, err := os.MkdirTemp("", "symposium-badrunner-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bad := dir + "/sandbox-runner"
+	if err := os.WriteFile(bad, []byte("#!/bin/sh\necho 'sandbox-runner: confine: no seccomp here' >&2\nexit 2\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuf
+	name := fmt.Sprintf("symposium-test-bad-%d", os.Getpid())
+	cg, err := cgroup.New(cgroup.WithName(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.Close()
+	mgr, err := NewManager(Config{RunnerPath: bad, RunDir: "/run/" + name, NoPool: true}, cg, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mgr.Close()
+	_, err = mgr.Execute(context.Background(), Block{ID: "b", Code: Code{JavaScript: "1"}})
+	if !errors.Is(err, ErrSpawn) {
+		t.Fatalf("want ErrSpawn, got %v", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "no seccomp here") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the runner's message is not in the log:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

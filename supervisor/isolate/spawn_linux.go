@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin/runner"
@@ -41,13 +42,18 @@ type procRunner struct {
 	stdout io.ReadCloser
 	stderr io.ReadCloser
 
+	// The runner's ends of its stdout and stderr, closed here once it has
+	// started: our ends then read to EOF after it exits, which os/exec's
+	// own pipes do not promise (Wait closes them).
+	childEnds []*os.File
+
 	waitOnce sync.Once
 	done     chan struct{}
 	state    *os.ProcessState
 	waitErr  error
 }
 
-func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64, extraArgs []string) (*procRunner, error) {
+func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64, extraArgs []string, stderrLog io.Writer) (*procRunner, error) {
 	// The runner, as nobody, creates its socket in the directory go-plugin made.
 	if sockDir != "" {
 		if err := os.Chown(sockDir, sandboxUID, sandboxUID); err != nil {
@@ -56,13 +62,23 @@ func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64
 	}
 	cmd.Args = append(cmd.Args, extraArgs...)
 	confineCmd(cmd, memLimit)
-	var err error
 	r := &procRunner{cmd: cmd, group: group, done: make(chan struct{})}
-	if r.stdout, err = cmd.StdoutPipe(); err != nil {
+	outR, outW, err := os.Pipe()
+	if err != nil {
 		return nil, err
 	}
-	if r.stderr, err = cmd.StderrPipe(); err != nil {
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
 		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	r.stdout, r.stderr, r.childEnds = outR, errR, []*os.File{outW, errW}
+	if stderrLog != nil {
+		// What a runner says before its handshake (say, why it could not
+		// confine itself) reaches our log; go-plugin's own is silenced.
+		r.stderr = teeCloser{io.TeeReader(r.stderr, stderrLog), r.stderr}
 	}
 	return r, nil
 }
@@ -127,7 +143,13 @@ func startIn(cmd *exec.Cmd, group attacher) error {
 }
 
 func (r *procRunner) Start(context.Context) error {
-	if err := startIn(r.cmd, r.group); err != nil {
+	err := startIn(r.cmd, r.group)
+	for _, f := range r.childEnds {
+		f.Close()
+	}
+	if err != nil {
+		r.stdout.Close()
+		r.stderr.Close()
 		return err
 	}
 	go r.wait()
@@ -139,6 +161,12 @@ func (r *procRunner) wait() {
 		r.waitErr = r.cmd.Wait()
 		r.state = r.cmd.ProcessState
 		close(r.done)
+		// go-plugin reads our ends to EOF; give it a moment, then release
+		// the descriptors.
+		time.AfterFunc(time.Second, func() {
+			r.stdout.Close()
+			r.stderr.Close()
+		})
 	})
 }
 
@@ -203,7 +231,12 @@ func (r *procRunner) HostToPlugin(n, a string) (string, string, error) { return 
 
 var _ runner.Runner = (*procRunner)(nil)
 
-// hclogTo silences go-plugin's own logging except its runner stderr relay:
+type teeCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// hclogTo silences go-plugin's own logging:
 // the manager logs every death itself, with the kernel's reason, and killing
 // isolates on purpose is routine.
 func hclogTo(w io.Writer) hclog.Logger {
