@@ -349,6 +349,9 @@ func waitGone(t *testing.T, pid int) {
 // say) is a spawn error, and what it said reaches the supervisor's log.
 func TestRunnerStartupFailureIsLogged(t *testing.T) {
 	needRoot(t)
+	if _, err := os.Stat("/bin/sh"); err != nil {
+		t.Skip("the failing runner is a shell script; this machine (the v2 guest) has no /bin/sh")
+	}
 	dir, err := os.MkdirTemp("", "symposium-badrunner-")
 	if err != nil {
 		t.Fatal(err)
