@@ -2,11 +2,12 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"html"
+	"strconv"
 	"strings"
 	"time"
 
@@ -138,7 +139,6 @@ func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
 		return err
 	}
 	s.prom.observe(res)
-	s.dropPage(c.UserContext(), res.BlockID)
 	return c.JSON(NewResult(res))
 }
 
@@ -195,7 +195,6 @@ func (s *Server) deleteBlock(c *fiber.Ctx) error {
 	if err := s.isolates.Terminate(c.UserContext(), id); err != nil {
 		return s.answer(c, nil, err)
 	}
-	s.dropPage(c.UserContext(), id)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -218,47 +217,45 @@ func (s *Server) blockOutput(c *fiber.Ctx) error {
 	if !isolate.ValidBlockID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
+	ctx := c.UserContext()
+	res, err := s.isolates.Output(ctx, id)
+	if errors.Is(err, isolate.ErrUnknownBlock) {
+		return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
+	}
+	if err != nil {
+		return s.answer(c, nil, err)
+	}
 	c.Set(fiber.HeaderContentSecurityPolicy, outputCSP)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Type("html", "utf-8")
-	ctx := c.UserContext()
+	// The sanitiser is the costly part; its result is cached under a key
+	// made of the output itself, so a changed block needs no invalidation,
+	// on this instance or any other sharing the cache.
+	key := pageKey(id, res)
 	if s.pages != nil {
-		if page, err := s.pages.Get(ctx, pageKey(id)); err == nil {
+		if page, err := s.pages.Get(ctx, key); err == nil {
 			return c.Send(page)
 		}
 	}
-	res, err := s.isolates.Output(ctx, id)
-	if err != nil {
-		c.Response().Header.Del(fiber.HeaderContentSecurityPolicy)
-		if errors.Is(err, isolate.ErrUnknownBlock) {
-			return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
-		}
-		return s.answer(c, nil, err)
-	}
 	page := outputDocument(id, res)
 	if s.pages != nil {
-		if err := s.pages.Set(ctx, pageKey(id), []byte(page), pageTTL); err != nil {
+		if err := s.pages.Set(ctx, key, []byte(page), pageTTL); err != nil {
 			s.logger.Warn("page cache", "err", err)
 		}
 	}
 	return c.SendString(page)
 }
 
-// pageTTL bounds how long a page may outlive an invalidation that another
-// instance failed to deliver.
+// pageTTL lets pages of outputs that changed since fall out of the cache.
 const pageTTL = 5 * time.Minute
 
-func pageKey(id string) string { return "page/" + id }
-
-// dropPage invalidates a block's cached page after it changed.
-func (s *Server) dropPage(ctx context.Context, id string) {
-	if s.pages == nil || id == "" {
-		return
-	}
-	if err := s.pages.Delete(ctx, pageKey(id)); err != nil {
-		s.logger.Warn("page cache", "err", err)
-	}
+func pageKey(id string, res *isolate.Result) string {
+	h := fnv.New64a()
+	h.Write([]byte(res.HTML))
+	h.Write([]byte{0})
+	h.Write([]byte(res.CSS))
+	return "page/" + id + "/" + strconv.FormatUint(h.Sum64(), 16)
 }
 
 func outputDocument(id string, res *isolate.Result) string {
@@ -280,19 +277,22 @@ func (s *Server) listBlocks(c *fiber.Ctx) error {
 	if err != nil {
 		return s.answer(c, nil, err)
 	}
+	live := map[string]bool{}
+	for _, iso := range s.isolates.Isolates() {
+		live[iso.BlockID()] = true
+	}
 	out := make([]fiber.Map, 0, len(blocks))
 	for _, b := range blocks {
 		name := b.Name
 		if name == "" {
 			name = b.ID
 		}
-		_, live := s.isolates.Find(b.ID)
 		data := json.RawMessage("null")
 		if len(b.Data) > 0 {
 			data = b.Data
 		}
 		out = append(out, fiber.Map{
-			"blockId": b.ID, "name": name, "updatedAt": b.UpdatedAt, "live": live,
+			"blockId": b.ID, "name": name, "updatedAt": b.UpdatedAt, "live": live[b.ID],
 			"code": fiber.Map{"html": b.Code.HTML, "css": b.Code.CSS, "javascript": b.Code.JavaScript},
 			"data": data,
 		})

@@ -39,7 +39,6 @@ type Metrics interface {
 type PageCache interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
-	Delete(ctx context.Context, key string) error
 }
 
 // HealthFunc adds sections to /api/health (environment, enforcement,

@@ -70,8 +70,7 @@ func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: cgroup: %v", ErrSpawn, err)
 	}
-	iso := &Isolate{ID: id, Created: time.Now(), group: group, limits: s.limits, mode: s.cgroups.Detection().Mode, deathRead: make(chan struct{})}
-	iso.lastUsed.Store(time.Now().UnixNano())
+	iso := s.newIsolate(id, group)
 
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:     ipc.Handshake,
@@ -109,6 +108,13 @@ func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
 	return iso, nil
 }
 
+// newIsolate is an isolate in group, not yet started.
+func (s *spawner) newIsolate(id string, group *cgroup.Group) *Isolate {
+	iso := &Isolate{ID: id, Created: time.Now(), group: group, limits: s.limits, mode: s.cgroups.Detection().Mode, deathRead: make(chan struct{})}
+	iso.lastUsed.Store(time.Now().UnixNano())
+	return iso
+}
+
 // spawnMode starts the runner in a diagnostic mode (no plugin handshake)
 // under the same confinement as a served isolate.
 func (s *spawner) spawnMode(_ context.Context, args ...string) (*Isolate, error) {
@@ -117,7 +123,7 @@ func (s *spawner) spawnMode(_ context.Context, args ...string) (*Isolate, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: cgroup: %v", ErrSpawn, err)
 	}
-	iso := &Isolate{ID: id, Created: time.Now(), group: group, limits: s.limits, mode: s.cgroups.Detection().Mode, deathRead: make(chan struct{})}
+	iso := s.newIsolate(id, group)
 	cmd := exec.Command(s.runnerPath, args...)
 	cmd.Env = []string{}
 	r, err := newProcRunner(cmd, "", group, s.limits.MemoryBytes, nil, nil)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/symposium/symposium/supervisor/cgroup"
+	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
 )
 
 func TestExecuteRendersInConfinedProcess(t *testing.T) {
@@ -362,7 +363,7 @@ func TestRunnerStartupFailureIsLogged(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("#!/bin/sh\necho 'sandbox-runner: confine: no seccomp here' >&2\nexit 2\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuf
+	var logs isolatetest.LogBuffer
 	name := fmt.Sprintf("symposium-test-bad-%d", os.Getpid())
 	cg, err := cgroup.New(cgroup.WithName(name))
 	if err != nil {
@@ -385,21 +386,4 @@ func TestRunnerStartupFailureIsLogged(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -69,6 +71,25 @@ func Symposium(runner string) (string, error) {
 		return "", fmt.Errorf("building symposium: %v\n%s", err, out)
 	}
 	return path, nil
+}
+
+// LogBuffer collects what a logger or a child process writes while a
+// test reads it.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // NeedRoot skips a test that needs root, except under CI (which runs as
