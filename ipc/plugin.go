@@ -25,7 +25,7 @@ const PluginName = "sandbox"
 // Executor runs a content block inside the isolate. host is nil when the
 // supervisor offers no Host service for this request.
 type Executor interface {
-	Execute(ctx context.Context, req *sandboxpb.ExecuteRequest, host sandboxpb.HostClient) (*sandboxpb.ExecuteResponse, error)
+	Execute(ctx context.Context, req Request, host Host) (Response, error)
 }
 
 // SandboxPlugin is the go-plugin definition of the sandbox. The runner sets
@@ -63,7 +63,7 @@ type Client struct {
 // ServeHost offers h to the isolate over the go-plugin broker. With broker
 // multiplexing the isolate reaches it over its existing connection, so it
 // never needs to open a socket of its own. It is served once per isolate.
-func (c *Client) ServeHost(h sandboxpb.HostServer) {
+func (c *Client) ServeHost(h HostServer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hostID != 0 || h == nil {
@@ -79,12 +79,19 @@ func (c *Client) ServeHost(h sandboxpb.HostServer) {
 }
 
 // Execute runs a block in the isolate.
-func (c *Client) Execute(ctx context.Context, req *sandboxpb.ExecuteRequest) (*sandboxpb.ExecuteResponse, error) {
+func (c *Client) Execute(ctx context.Context, req Request) (Response, error) {
+	p := toRequest(req)
 	c.mu.Lock()
-	req.HostBrokerId = c.hostID
+	p.HostBrokerId = c.hostID
 	c.mu.Unlock()
-	return c.rpc.Execute(ctx, req)
+	resp, err := c.rpc.Execute(ctx, p)
+	if err != nil {
+		return Response{}, err
+	}
+	return fromResponse(resp), nil
 }
+
+var _ Sandbox = (*Client)(nil)
 
 type server struct {
 	sandboxpb.UnimplementedSandboxServer
@@ -92,16 +99,24 @@ type server struct {
 	broker *plugin.GRPCBroker
 
 	mu    sync.Mutex
-	hosts map[uint32]sandboxpb.HostClient
+	hosts map[uint32]*lazyHost
 }
 
 func (s *server) Execute(ctx context.Context, req *sandboxpb.ExecuteRequest) (*sandboxpb.ExecuteResponse, error) {
-	return s.exec.Execute(ctx, req, s.host(req.GetHostBrokerId()))
+	var host Host
+	if h := s.host(req.GetHostBrokerId()); h != nil {
+		host = h
+	}
+	resp, err := s.exec.Execute(ctx, fromRequest(req), host)
+	if err != nil {
+		return nil, err
+	}
+	return toResponse(resp), nil
 }
 
 // host returns a client for the supervisor's Host service, dialled lazily on
 // first use so that blocks which never call the host pay nothing.
-func (s *server) host(id uint32) sandboxpb.HostClient {
+func (s *server) host(id uint32) *lazyHost {
 	if id == 0 {
 		return nil
 	}
@@ -112,7 +127,7 @@ func (s *server) host(id uint32) sandboxpb.HostClient {
 	}
 	h := &lazyHost{broker: s.broker, id: id}
 	if s.hosts == nil {
-		s.hosts = map[uint32]sandboxpb.HostClient{}
+		s.hosts = map[uint32]*lazyHost{}
 	}
 	s.hosts[id] = h
 	return h

@@ -2,90 +2,48 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"google.golang.org/grpc/status"
-
-	"github.com/symposium/symposium/ipc/sandboxpb"
+	"github.com/symposium/symposium/ipc"
 	"github.com/symposium/symposium/sandbox-runner/engine"
 )
 
-// executor adapts the engine to the ipc protocol.
+// executor adapts the engine to the ipc protocol; ipc maps the wire types.
 type executor struct{}
 
-func (executor) Execute(ctx context.Context, req *sandboxpb.ExecuteRequest, host sandboxpb.HostClient) (*sandboxpb.ExecuteResponse, error) {
+func (executor) Execute(ctx context.Context, req ipc.Request, host ipc.Host) (ipc.Response, error) {
 	start := time.Now()
-	if ms := req.GetTimeoutMs(); ms > 0 {
+	if req.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+		ctx, cancel = context.WithTimeout(ctx, req.Timeout)
 		defer cancel()
 	}
-	b := req.GetBlock()
-	opts := engine.Options{}
+	opts := engine.Options{Locale: req.Locale, TimeZone: req.TimeZone}
 	if host != nil {
-		opts.Host = hostAdapter{host}
+		// ipc.Host already turns gRPC statuses into the supervisor's words.
+		opts.Host = host
 	}
 	res := engine.Execute(ctx, engine.Block{
-		HTML:       b.GetHtml(),
-		CSS:        b.GetCss(),
-		JavaScript: b.GetJavascript(),
-		Data:       b.GetData(),
+		HTML:       req.Code.HTML,
+		CSS:        req.Code.CSS,
+		JavaScript: req.Code.JavaScript,
+		Data:       req.Data,
 	}, opts)
 
-	out := &sandboxpb.ExecuteResponse{
-		Html:     res.HTML,
-		Css:      res.CSS,
-		TimedOut: res.TimedOut,
-		Logs:     make([]*sandboxpb.LogEntry, len(res.Logs)),
+	out := ipc.Response{
+		HTML:        res.HTML,
+		CSS:         res.CSS,
+		TimedOut:    res.TimedOut,
+		OutOfMemory: res.OutOfMemory,
+		Notices:     res.Notices,
+		Logs:        make([]ipc.Log, len(res.Logs)),
 	}
 	for i, l := range res.Logs {
-		out.Logs[i] = &sandboxpb.LogEntry{Level: l.Level, Message: l.Message}
+		out.Logs[i] = ipc.Log{Level: l.Level, Message: l.Message}
 	}
 	if res.Error != nil {
-		out.Error = &sandboxpb.ScriptError{Message: res.Error.Message, Stack: res.Error.Stack}
+		out.Error = &ipc.ScriptError{Message: res.Error.Message, Stack: res.Error.Stack}
 	}
-	out.DurationMicros = time.Since(start).Microseconds()
+	out.Duration = time.Since(start)
 	return out, nil
-}
-
-// hostAdapter turns the supervisor's Host service into the engine's Host,
-// keeping only the status message so that scripts see the supervisor's
-// user-facing text, not gRPC codes.
-type hostAdapter struct{ c sandboxpb.HostClient }
-
-func plain(err error) error {
-	if err == nil {
-		return nil
-	}
-	if s, ok := status.FromError(err); ok {
-		return errors.New(s.Message())
-	}
-	return err
-}
-
-func (h hostAdapter) SaveData(ctx context.Context, key string, value []byte) error {
-	_, err := h.c.SaveData(ctx, &sandboxpb.SaveDataRequest{Key: key, ValueJson: value})
-	return plain(err)
-}
-
-func (h hostAdapter) GetData(ctx context.Context, key string) ([]byte, bool, error) {
-	r, err := h.c.GetData(ctx, &sandboxpb.GetDataRequest{Key: key})
-	if err != nil {
-		return nil, false, plain(err)
-	}
-	return r.GetValueJson(), r.GetFound(), nil
-}
-
-func (h hostAdapter) DeleteData(ctx context.Context, key string) error {
-	_, err := h.c.DeleteData(ctx, &sandboxpb.DeleteDataRequest{Key: key})
-	return plain(err)
-}
-
-func (h hostAdapter) Fetch(ctx context.Context, url string) (int, string, []byte, error) {
-	r, err := h.c.Fetch(ctx, &sandboxpb.FetchRequest{Url: url})
-	if err != nil {
-		return 0, "", nil, plain(err)
-	}
-	return int(r.GetStatus()), r.GetContentType(), r.GetBody(), nil
 }

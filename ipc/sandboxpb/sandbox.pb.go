@@ -101,7 +101,11 @@ type ExecuteRequest struct {
 	// process if it does not answer shortly after.
 	TimeoutMs int64 `protobuf:"varint,3,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
 	// Broker id of the Host service for this isolate; 0 means none.
-	HostBrokerId  uint32 `protobuf:"varint,4,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	HostBrokerId uint32 `protobuf:"varint,4,opt,name=host_broker_id,json=hostBrokerId,proto3" json:"host_broker_id,omitempty"`
+	// The default locale (BCP 47) and IANA time zone of Intl and toLocale*;
+	// empty means en-US and UTC.
+	Locale        string `protobuf:"bytes,5,opt,name=locale,proto3" json:"locale,omitempty"`
+	TimeZone      string `protobuf:"bytes,6,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -162,6 +166,20 @@ func (x *ExecuteRequest) GetHostBrokerId() uint32 {
 		return x.HostBrokerId
 	}
 	return 0
+}
+
+func (x *ExecuteRequest) GetLocale() string {
+	if x != nil {
+		return x.Locale
+	}
+	return ""
+}
+
+func (x *ExecuteRequest) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
 }
 
 type LogEntry struct {
@@ -277,8 +295,12 @@ type ExecuteResponse struct {
 	TimedOut bool                   `protobuf:"varint,5,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
 	// Time spent inside the isolate, from request to response.
 	DurationMicros int64 `protobuf:"varint,6,opt,name=duration_micros,json=durationMicros,proto3" json:"duration_micros,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Things an author needs to know that a browser console would not say.
+	Notices []string `protobuf:"bytes,7,rep,name=notices,proto3" json:"notices,omitempty"`
+	// The runner stopped the script at its soft heap limit.
+	OutOfMemory   bool `protobuf:"varint,8,opt,name=out_of_memory,json=outOfMemory,proto3" json:"out_of_memory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExecuteResponse) Reset() {
@@ -351,6 +373,20 @@ func (x *ExecuteResponse) GetDurationMicros() int64 {
 		return x.DurationMicros
 	}
 	return 0
+}
+
+func (x *ExecuteResponse) GetNotices() []string {
+	if x != nil {
+		return x.Notices
+	}
+	return nil
+}
+
+func (x *ExecuteResponse) GetOutOfMemory() bool {
+	if x != nil {
+		return x.OutOfMemory
+	}
+	return false
 }
 
 type SaveDataRequest struct {
@@ -732,26 +768,30 @@ const file_sandbox_proto_rawDesc = "" +
 	"\n" +
 	"javascript\x18\x03 \x01(\tR\n" +
 	"javascript\x12\x12\n" +
-	"\x04data\x18\x04 \x01(\fR\x04data\"\x9f\x01\n" +
+	"\x04data\x18\x04 \x01(\fR\x04data\"\xd4\x01\n" +
 	"\x0eExecuteRequest\x12\x19\n" +
 	"\bblock_id\x18\x01 \x01(\tR\ablockId\x12-\n" +
 	"\x05block\x18\x02 \x01(\v2\x17.symposium.ipc.v1.BlockR\x05block\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\x12$\n" +
-	"\x0ehost_broker_id\x18\x04 \x01(\rR\fhostBrokerId\":\n" +
+	"\x0ehost_broker_id\x18\x04 \x01(\rR\fhostBrokerId\x12\x16\n" +
+	"\x06locale\x18\x05 \x01(\tR\x06locale\x12\x1b\n" +
+	"\ttime_zone\x18\x06 \x01(\tR\btimeZone\":\n" +
 	"\bLogEntry\x12\x14\n" +
 	"\x05level\x18\x01 \x01(\tR\x05level\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"=\n" +
 	"\vScriptError\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\tR\amessage\x12\x14\n" +
-	"\x05stack\x18\x02 \x01(\tR\x05stack\"\xe2\x01\n" +
+	"\x05stack\x18\x02 \x01(\tR\x05stack\"\xa0\x02\n" +
 	"\x0fExecuteResponse\x12\x12\n" +
 	"\x04html\x18\x01 \x01(\tR\x04html\x12\x10\n" +
 	"\x03css\x18\x02 \x01(\tR\x03css\x12.\n" +
 	"\x04logs\x18\x03 \x03(\v2\x1a.symposium.ipc.v1.LogEntryR\x04logs\x123\n" +
 	"\x05error\x18\x04 \x01(\v2\x1d.symposium.ipc.v1.ScriptErrorR\x05error\x12\x1b\n" +
 	"\ttimed_out\x18\x05 \x01(\bR\btimedOut\x12'\n" +
-	"\x0fduration_micros\x18\x06 \x01(\x03R\x0edurationMicros\"B\n" +
+	"\x0fduration_micros\x18\x06 \x01(\x03R\x0edurationMicros\x12\x18\n" +
+	"\anotices\x18\a \x03(\tR\anotices\x12\"\n" +
+	"\rout_of_memory\x18\b \x01(\bR\voutOfMemory\"B\n" +
 	"\x0fSaveDataRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1d\n" +
 	"\n" +

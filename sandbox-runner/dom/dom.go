@@ -20,18 +20,87 @@ type DOM struct {
 	// runtime only pays for the methods its script calls.
 	funcs     map[string]goja.Value
 	listProto *goja.Object
+	collProto *goja.Object
+	iterProto *goja.Object
 	errorCtor goja.Constructor
 	// version counts structural mutations; live child lists rebuild when it moves.
 	version uint64
+	// templates maps each template element to its content fragment, which in
+	// browsers lives outside the tree (querySelector does not see into it).
+	templates map[*html.Node]*html.Node
+	// names holds the written case of foreign elements (see localName).
+	names map[*html.Node]string
+	// events is the EventTarget machinery, built on first use (events.go).
+	events *events
+	hooks  Hooks
+	// active is document.activeElement when a script focused something.
+	active *html.Node
+	// whole: the source was a whole page, not body content.
+	whole bool
+	// mayScript: the source has a <script> tag (scripts a script adds later
+	// with innerHTML never run, as in browsers).
+	mayScript bool
+	// currentScript is document.currentScript while an inline script runs.
+	currentScript goja.Value
+	// readyState is document.readyState; the engine moves it along.
+	readyState string
+	// ce holds custom elements and shadow roots once a script uses them
+	// (custom.go); nil until then.
+	ce *components
+	// htmlProto is HTMLElement.prototype, where a custom element class's
+	// chain of prototypes stops (custom.go).
+	htmlProto *goja.Object
 }
 
 // New parses src (body content or a full document) into a DOM bound to rt.
 func New(rt *goja.Runtime, src string) (*DOM, error) {
-	doc, err := html.Parse(strings.NewReader(src))
+	page, whole := src, wholePage(src)
+	if !whole {
+		// A block's HTML is body content: <style> or <template> first stays
+		// in body, as it does when a browser page wraps the block in <body>.
+		page = "<body>" + src
+	}
+	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		return nil, fmt.Errorf("dom: parse: %w", err)
 	}
-	return &DOM{rt: rt, doc: doc, nodes: make(map[*html.Node]*node), funcs: make(map[string]goja.Value)}, nil
+	d := &DOM{rt: rt, doc: doc, nodes: make(map[*html.Node]*node), funcs: make(map[string]goja.Value), readyState: "complete"}
+	d.whole = whole
+	d.mayScript = strings.Contains(src, "<script") || strings.Contains(src, "<SCRIPT") || strings.Contains(src, "<Script")
+	restoreAttrOrder(src, doc)
+	d.foldForeignNames(src, doc)
+	if hasTemplate(src) {
+		d.adoptTemplates(doc)
+	}
+	return d, nil
+}
+
+// state returns the Go-side node record for n, wrapping it if needed.
+func (d *DOM) state(n *html.Node) *node {
+	d.wrap(n)
+	return d.nodes[n]
+}
+
+// wholePage reports whether src is a whole document (doctype or <html>
+// first, after comments and whitespace) rather than body content.
+func wholePage(src string) bool {
+	s := src
+	for {
+		s = strings.TrimLeft(s, " \t\r\n\f")
+		if !strings.HasPrefix(s, "<!--") {
+			break
+		}
+		end := strings.Index(s, "-->")
+		if end < 0 {
+			return false
+		}
+		s = s[end+3:]
+	}
+	if len(s) < 5 {
+		return false
+	}
+	head := strings.ToLower(s[:min(len(s), 9)])
+	return strings.HasPrefix(head, "<!doctype") || strings.HasPrefix(head, "<html") || strings.HasPrefix(head, "<head")
 }
 
 // Document returns the JS document object.
@@ -45,8 +114,10 @@ func (d *DOM) BodyHTML(limit int) (string, error) {
 		return "", nil
 	}
 	w := &limitedBuilder{limit: limit}
-	if err := renderChildren(w, body); err != nil {
-		return "", err
+	s := serializer{d: d, w: w}
+	s.children(body)
+	if s.err != nil {
+		return "", s.err
 	}
 	return w.String(), nil
 }
@@ -59,7 +130,7 @@ func (d *DOM) Describe(v goja.Value) (string, bool) {
 		return "", false
 	}
 	switch obj.ExportType() { // ExportType is cheap; Export copies plain objects
-	case nodeGoType, listTypes[0], listTypes[1]:
+	case nodeGoType, listTypes[0], listTypes[1], collType:
 	default:
 		return "", false
 	}
@@ -70,13 +141,15 @@ func (d *DOM) Describe(v goja.Value) (string, bool) {
 		}
 		switch x.kind {
 		case kindElement:
-			return outerHTML(x.n), true
+			return d.outerHTML(x.n), true
 		case kindText, kindComment:
 			return strconv.Quote(x.n.Data), true
 		}
 		return nodeName(d, x.n), true
 	case *liveList, *staticList:
 		return "NodeList(" + strconv.FormatInt(obj.Get("length").ToInteger(), 10) + ")", true
+	case *collection:
+		return "HTMLCollection(" + strconv.FormatInt(obj.Get("length").ToInteger(), 10) + ")", true
 	}
 	return "", false
 }
@@ -84,6 +157,7 @@ func (d *DOM) Describe(v goja.Value) (string, bool) {
 var (
 	nodeGoType = reflect.TypeOf((*node)(nil))
 	listTypes  = [2]reflect.Type{reflect.TypeOf((*liveList)(nil)), reflect.TypeOf((*staticList)(nil))}
+	collType   = reflect.TypeOf((*collection)(nil))
 )
 
 // wrap returns the unique JS object for n, creating it on first use.

@@ -41,6 +41,7 @@ func (d *DOM) list(impl goja.DynamicArray) *goja.Object {
 		arrayProto := d.rt.Get("Array").ToObject(d.rt).Get("prototype").ToObject(d.rt)
 		d.listProto = d.rt.NewObject()
 		_ = d.listProto.SetPrototype(arrayProto)
+		_ = d.listProto.SetSymbol(goja.SymToStringTag, d.str("NodeList"))
 		_ = d.listProto.Set("item", d.fn("list.item", func(d *DOM, c goja.FunctionCall) goja.Value {
 			if v := thisAs[goja.DynamicArray](d, c).Get(int(c.Argument(0).ToInteger())); v != nil {
 				return v
@@ -89,6 +90,18 @@ func (x *node) liveList(elements bool) goja.Value {
 		slot = &x.children
 	}
 	if *slot == nil {
+		if elements {
+			// children is an HTMLCollection (no forEach), as in browsers
+			n := x.n
+			*slot = x.d.collection(func() []*html.Node {
+				var out []*html.Node
+				for c := firstElement(n); c != nil; c = nextElement(c) {
+					out = append(out, c)
+				}
+				return out
+			}).(*goja.Object)
+			return *slot
+		}
 		*slot = x.d.list(&liveList{x: x, elements: elements, version: x.d.version - 1})
 	}
 	return *slot
@@ -215,7 +228,12 @@ var classListMethods = map[string]func(*DOM, goja.FunctionCall) goja.Value{
 }
 
 // set writes tokens back, de-duplicated, in the DOM's serialisation.
-func (l *classList) set(tokens []string) { setAttr(l.x.n, "class", strings.Join(tokens, " ")) }
+func (l *classList) set(tokens []string) {
+	if _, had := getAttr(l.x.n, "class"); !had && len(tokens) == 0 {
+		return // DOMTokenList's update steps create no empty class attribute
+	}
+	l.x.setAttr("class", strings.Join(tokens, " "))
+}
 
 func (l *classList) Get(key string) goja.Value {
 	d := l.x.d
@@ -239,7 +257,7 @@ func (l *classList) Get(key string) goja.Value {
 
 func (l *classList) Set(key string, v goja.Value) bool {
 	if key == "value" {
-		setAttr(l.x.n, "class", v.String())
+		l.x.setAttr("class", v.String())
 		return true
 	}
 	return false
@@ -266,7 +284,7 @@ func (s *dataset) Get(key string) goja.Value {
 }
 
 func (s *dataset) Set(key string, v goja.Value) bool {
-	setAttr(s.x.n, "data-"+kebab(key), v.String())
+	s.x.setAttr("data-"+kebab(key), v.String())
 	return true
 }
 
@@ -276,7 +294,7 @@ func (s *dataset) Has(key string) bool {
 }
 
 func (s *dataset) Delete(key string) bool {
-	removeAttr(s.x.n, "data-"+kebab(key))
+	s.x.removeAttr("data-" + kebab(key))
 	return true
 }
 

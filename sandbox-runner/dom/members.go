@@ -23,7 +23,7 @@ func strAttr(name string) *member {
 	return rw(kindElement, func(x *node) goja.Value {
 		v, _ := getAttr(x.n, name)
 		return x.d.str(v)
-	}, func(x *node, v goja.Value) { setAttr(x.n, name, v.String()) })
+	}, func(x *node, v goja.Value) { x.setAttr(name, v.String()) })
 }
 
 // boolAttr reflects a boolean content attribute as a property.
@@ -33,9 +33,9 @@ func boolAttr(name string) *member {
 		return x.d.rt.ToValue(ok)
 	}, func(x *node, v goja.Value) {
 		if v.ToBoolean() {
-			setAttr(x.n, name, "")
+			x.setAttr(name, "")
 		} else {
-			removeAttr(x.n, name)
+			x.removeAttr(name)
 		}
 	})
 }
@@ -80,7 +80,7 @@ var members = map[string]*member{
 		}
 		return x.wrap(x.d.doc)
 	}),
-	"isConnected": ro(kindAll, func(x *node) goja.Value { return x.d.rt.ToValue(contains(x.d.doc, x.n)) }),
+	"isConnected": ro(kindAll, func(x *node) goja.Value { return x.d.rt.ToValue(x.d.connected(x.n)) }),
 	"hasChildNodes": fn(kindAll, func(x *node, c goja.FunctionCall) goja.Value {
 		return x.d.rt.ToValue(x.n.FirstChild != nil)
 	}),
@@ -123,16 +123,15 @@ var members = map[string]*member{
 		return x.d.rt.ToValue(contains(x.n, x.d.nodeArg(o, "contains")))
 	}),
 	"cloneNode": fn(kindAll, func(x *node, c goja.FunctionCall) goja.Value {
-		return x.wrap(cloneNode(x.n, c.Argument(0).ToBoolean()))
+		n := x.d.cloneNode(x.n, c.Argument(0).ToBoolean())
+		if x.d.ce != nil && !x.d.inTemplateContent(x.n) {
+			x.d.ceCloned(n) // custom.go: clones in the document upgrade at once
+		}
+		return x.wrap(n)
 	}),
 	"isSameNode": fn(kindAll, func(x *node, c goja.FunctionCall) goja.Value {
 		return x.d.rt.ToValue(c.Argument(0) == goja.Value(x.obj))
 	}),
-	"addEventListener":    fn(kindAll, addEventListener),
-	"removeEventListener": fn(kindAll, removeEventListener),
-	// No events fire server side; dispatching is accepted and does nothing.
-	"dispatchEvent": fn(kindAll, func(x *node, c goja.FunctionCall) goja.Value { return x.d.rt.ToValue(true) }),
-
 	// ParentNode
 	"children":          ro(kindParent, func(x *node) goja.Value { return x.liveList(true) }),
 	"firstElementChild": ro(kindParent, func(x *node) goja.Value { return x.wrap(firstElement(x.n)) }),
@@ -160,26 +159,14 @@ var members = map[string]*member{
 		return goja.Undefined()
 	}),
 	"querySelector": fn(kindParent, func(x *node, c goja.FunctionCall) goja.Value {
-		return x.wrap(cascadia.Query(x.n, x.d.selector(c.Argument(0).String())))
+		s := c.Argument(0).String()
+		defer x.d.stateForSelector(s)()
+		return x.wrap(cascadia.Query(x.n, x.d.selector(s)))
 	}),
 	"querySelectorAll": fn(kindParent, func(x *node, c goja.FunctionCall) goja.Value {
-		return x.d.staticList(cascadia.QueryAll(x.n, x.d.selector(c.Argument(0).String())))
-	}),
-	"getElementsByTagName": fn(kindParent, func(x *node, c goja.FunctionCall) goja.Value {
-		tag := strings.ToLower(c.Argument(0).String())
-		return x.d.staticList(collect(x.n, func(n *html.Node) bool { return tag == "*" || n.Data == tag }, nil))
-	}),
-	"getElementsByClassName": fn(kindParent, func(x *node, c goja.FunctionCall) goja.Value {
-		want := strings.Fields(c.Argument(0).String())
-		return x.d.staticList(collect(x.n, func(n *html.Node) bool {
-			have := classes(n)
-			for _, w := range want {
-				if indexOf(have, w) < 0 {
-					return false
-				}
-			}
-			return len(want) > 0
-		}, nil))
+		s := c.Argument(0).String()
+		defer x.d.stateForSelector(s)()
+		return x.d.staticList(cascadia.QueryAll(x.n, x.d.selector(s)))
 	}),
 	"getElementById": fn(kindDocument|kindFragment, func(x *node, c goja.FunctionCall) goja.Value {
 		return x.wrap(getElementByID(x.n, c.Argument(0).String()))
@@ -231,16 +218,27 @@ var members = map[string]*member{
 	// CharacterData
 	"data": rw(kindCharData, func(x *node) goja.Value { return x.d.str(x.n.Data) },
 		func(x *node, v goja.Value) { x.n.Data = nullableString(v) }),
-	"length": ro(kindCharData, func(x *node) goja.Value { return x.d.rt.ToValue(utf16Len(x.n.Data)) }),
+	"length": ro(kindCharData|kindElement, func(x *node) goja.Value {
+		switch {
+		case x.kind != kindElement:
+			return x.d.rt.ToValue(utf16Len(x.n.Data))
+		case isTag(x.n, "select"):
+			return x.d.rt.ToValue(len(x.d.options(x.n)))
+		case isTag(x.n, "form"):
+			return x.d.rt.ToValue(len(x.d.formElements(x.n)))
+		}
+		return nil
+	}),
 
 	// Element
-	"tagName":   ro(kindElement, func(x *node) goja.Value { return x.d.str(tagName(x.n)) }),
-	"localName": ro(kindElement, func(x *node) goja.Value { return x.d.str(x.n.Data) }),
+	"tagName":   ro(kindElement, func(x *node) goja.Value { return x.d.str(x.d.tagName(x.n)) }),
+	"localName": ro(kindElement, func(x *node) goja.Value { return x.d.str(x.d.localName(x.n)) }),
 	"id":        strAttr("id"),
 	"className": strAttr("class"),
 	"classList": ro(kindElement, func(x *node) goja.Value {
 		if x.classList == nil {
 			x.classList = x.d.rt.NewDynamicObject(&classList{x: x})
+			_ = x.classList.SetPrototype(x.d.iterableProto())
 		}
 		return x.classList
 	}),
@@ -255,22 +253,24 @@ var members = map[string]*member{
 			x.style = x.d.rt.NewDynamicObject(&style{x: x})
 		}
 		return x.style
-	}, func(x *node, v goja.Value) { setAttr(x.n, "style", v.String()) }),
+	}, func(x *node, v goja.Value) { x.setAttr("style", v.String()) }),
 	"getAttribute": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
+		x.syncStyle()
 		if v, ok := getAttr(x.n, attrName(x.n, c.Argument(0).String())); ok {
 			return x.d.str(v)
 		}
 		return goja.Null()
 	}),
 	"setAttribute": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
-		setAttr(x.n, attrName(x.n, c.Argument(0).String()), c.Argument(1).String())
+		x.setAttr(attrName(x.n, c.Argument(0).String()), c.Argument(1).String())
 		return goja.Undefined()
 	}),
 	"removeAttribute": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
-		removeAttr(x.n, attrName(x.n, c.Argument(0).String()))
+		x.removeAttr(attrName(x.n, c.Argument(0).String()))
 		return goja.Undefined()
 	}),
 	"hasAttribute": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
+		x.syncStyle()
 		_, ok := getAttr(x.n, attrName(x.n, c.Argument(0).String()))
 		return x.d.rt.ToValue(ok)
 	}),
@@ -283,13 +283,14 @@ var members = map[string]*member{
 		}
 		switch {
 		case want && !has:
-			setAttr(x.n, name, "")
+			x.setAttr(name, "")
 		case !want && has:
-			removeAttr(x.n, name)
+			x.removeAttr(name)
 		}
 		return x.d.rt.ToValue(want)
 	}),
 	"getAttributeNames": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
+		x.syncStyle()
 		names := make([]any, len(x.n.Attr))
 		for i, a := range x.n.Attr {
 			names[i] = a.Key
@@ -297,17 +298,18 @@ var members = map[string]*member{
 		return x.d.rt.NewArray(names...)
 	}),
 	"hasAttributes": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
+		x.syncStyle()
 		return x.d.rt.ToValue(len(x.n.Attr) > 0)
 	}),
-	"innerHTML": rw(kindElement, func(x *node) goja.Value { return x.d.str(innerHTML(x.n)) },
+	"innerHTML": rw(kindElement, func(x *node) goja.Value { return x.d.str(x.d.innerHTML(x.n)) },
 		func(x *node, v goja.Value) { x.d.setInnerHTML(x.n, nullableString(v)) }),
-	"outerHTML": rw(kindElement, func(x *node) goja.Value { return x.d.str(outerHTML(x.n)) },
+	"outerHTML": rw(kindElement, func(x *node) goja.Value { x.syncStyle(); return x.d.str(x.d.outerHTML(x.n)) },
 		func(x *node, v goja.Value) {
 			p := x.n.Parent
 			if p == nil {
 				return
 			}
-			nodes, err := parseFragment(p, nullableString(v))
+			nodes, err := x.d.parseFragment(p, nullableString(v))
 			if err != nil {
 				x.d.throw("SyntaxError", err.Error())
 			}
@@ -318,40 +320,16 @@ var members = map[string]*member{
 		}),
 	// innerText is served as textContent: there is no layout to consult.
 	"innerText": rw(kindElement, func(x *node) goja.Value { return x.d.str(textContent(x.n)) },
-		func(x *node, v goja.Value) { x.d.setTextContent(x.n, nullableString(v)) }),
-	"value": rw(kindElement, func(x *node) goja.Value {
-		if x.n.Data == "textarea" {
-			return x.d.str(textContent(x.n))
-		}
-		v, _ := getAttr(x.n, "value")
-		return x.d.str(v)
-	}, func(x *node, v goja.Value) {
-		if x.n.Data == "textarea" {
-			x.d.setTextContent(x.n, nullableString(v))
-			return
-		}
-		setAttr(x.n, "value", nullableString(v))
-	}),
-	"checked":     boolAttr("checked"),
-	"disabled":    boolAttr("disabled"),
-	"hidden":      boolAttr("hidden"),
-	"selected":    boolAttr("selected"),
-	"required":    boolAttr("required"),
-	"href":        strAttr("href"),
-	"src":         strAttr("src"),
-	"alt":         strAttr("alt"),
-	"name":        strAttr("name"),
-	"type":        strAttr("type"),
-	"placeholder": strAttr("placeholder"),
-	"rel":         strAttr("rel"),
-	"target":      strAttr("target"),
-	"lang":        strAttr("lang"),
-	"htmlFor":     strAttr("for"),
+		func(x *node, v goja.Value) { x.d.setInnerText(x.n, nullableString(v)) }),
 	"matches": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
-		return x.d.rt.ToValue(x.d.selector(c.Argument(0).String()).Match(x.n))
+		s := c.Argument(0).String()
+		defer x.d.stateForSelector(s)()
+		return x.d.rt.ToValue(x.d.selector(s).Match(x.n))
 	}),
 	"closest": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value {
-		sel := x.d.selector(c.Argument(0).String())
+		s := c.Argument(0).String()
+		defer x.d.stateForSelector(s)()
+		sel := x.d.selector(s)
 		for n := x.n; isElement(n); n = n.Parent {
 			if sel.Match(n) {
 				return x.wrap(n)
@@ -365,7 +343,7 @@ var members = map[string]*member{
 		if pos == "beforebegin" || pos == "afterend" {
 			ctx = x.n.Parent
 		}
-		nodes, err := parseFragment(ctx, c.Argument(1).String())
+		nodes, err := x.d.parseFragment(ctx, c.Argument(1).String())
 		if err != nil {
 			x.d.throw("SyntaxError", err.Error())
 		}
@@ -389,23 +367,15 @@ var members = map[string]*member{
 	"documentElement": ro(kindDocument, func(x *node) goja.Value { return x.wrap(firstElement(x.n)) }),
 	"head":            ro(kindDocument, func(x *node) goja.Value { return x.wrap(x.d.head()) }),
 	"body":            ro(kindDocument, func(x *node) goja.Value { return x.wrap(findBody(x.n)) }),
-	"title": &member{kinds: kindDocument | kindElement, get: func(x *node) goja.Value {
-		if x.kind == kindDocument {
-			return x.d.str(x.d.title())
-		}
-		v, _ := getAttr(x.n, "title")
-		return x.d.str(v)
-	}, set: func(x *node, v goja.Value) {
-		if x.kind == kindDocument {
-			x.d.setTitle(v.String())
-			return
-		}
-		setAttr(x.n, "title", v.String())
-	}},
-	"readyState": ro(kindDocument, func(x *node) goja.Value { return x.d.str("complete") }),
 	"createElement": fn(kindDocument, func(x *node, c goja.FunctionCall) goja.Value {
-		return x.wrap(newElement(c.Argument(0).String()))
+		n := newElement(c.Argument(0).String())
+		if def := x.d.definitionFor(n); def != nil {
+			n = x.d.createCustom(def) // custom.go
+		}
+		return x.wrap(n)
 	}),
+	"attachShadow": fn(kindElement, func(x *node, c goja.FunctionCall) goja.Value { return x.d.attachShadow(x, c) }),
+	"shadowRoot":   ro(kindElement, func(x *node) goja.Value { return x.d.shadowRootOf(x.n) }),
 	"createTextNode": fn(kindDocument, func(x *node, c goja.FunctionCall) goja.Value {
 		return x.wrap(&html.Node{Type: html.TextNode, Data: c.Argument(0).String()})
 	}),
@@ -457,34 +427,4 @@ func (d *DOM) viableNext(n *html.Node, args []goja.Value) *html.Node {
 		next = next.NextSibling
 	}
 	return next
-}
-
-func addEventListener(x *node, c goja.FunctionCall) goja.Value {
-	l := listener{typ: c.Argument(0).String(), fn: c.Argument(1), capture: captureOption(c.Argument(2))}
-	for _, o := range x.listeners {
-		if o.typ == l.typ && o.capture == l.capture && o.fn.SameAs(l.fn) {
-			return goja.Undefined()
-		}
-	}
-	x.listeners = append(x.listeners, l)
-	return goja.Undefined()
-}
-
-func removeEventListener(x *node, c goja.FunctionCall) goja.Value {
-	typ, f, capture := c.Argument(0).String(), c.Argument(1), captureOption(c.Argument(2))
-	for i, o := range x.listeners {
-		if o.typ == typ && o.capture == capture && o.fn.SameAs(f) {
-			x.listeners = append(x.listeners[:i], x.listeners[i+1:]...)
-			break
-		}
-	}
-	return goja.Undefined()
-}
-
-func captureOption(v goja.Value) bool {
-	if obj, ok := v.(*goja.Object); ok {
-		c := obj.Get("capture")
-		return c != nil && c.ToBoolean()
-	}
-	return v.ToBoolean()
 }

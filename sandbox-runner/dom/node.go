@@ -21,14 +21,18 @@ type node struct {
 	extraKeys []string // insertion order, so Object.keys is deterministic
 
 	childNodes, children, classList, dataset, style *goja.Object
-	listeners                                       []listener
-}
-
-// listener records an addEventListener call; no events fire server side.
-type listener struct {
-	typ     string
-	fn      goja.Value
-	capture bool
+	// handlers holds on<event> properties a script set (nil entries: cleared).
+	handlers map[string]goja.Value
+	// styleFloat: the style attribute was created by CSSOM and not read
+	// since (see setAttr).
+	styleFloat bool
+	// form is the state of a form control that lives outside its attributes
+	// (value, checkedness, selectedness), as in browsers.
+	form *formState
+	// custom is the definition an upgraded custom element runs (custom.go);
+	// ceFailed: its constructor threw, so it is never upgraded again.
+	custom   *ceDef
+	ceFailed bool
 }
 
 // member describes one DOM property or method and the node kinds that have it.
@@ -40,10 +44,14 @@ type member struct {
 }
 
 func (x *node) member(key string) *member {
-	if m, ok := members[key]; ok && m.kinds&x.kind != 0 {
-		return m
+	m, ok := members[key]
+	if !ok || m.kinds&x.kind == 0 {
+		return nil
 	}
-	return nil
+	if tags, ok := memberTags[key]; ok && x.kind == kindElement && (x.n.Namespace != "" || !tags[x.n.Data]) {
+		return nil // another element's property: here it is a plain expando
+	}
+	return m
 }
 
 func (x *node) Get(key string) goja.Value {
@@ -52,9 +60,29 @@ func (x *node) Get(key string) goja.Value {
 			return v
 		}
 	}
+	if x.kind == kindElement && x.n.Data == "form" && x.n.Namespace == "" && key != "" && !objectNames[key] {
+		// [LegacyOverrideBuiltIns]: form.name is the control named "name"
+		if c := x.d.namedControl(x.n, key); c != nil {
+			return x.wrap(c)
+		}
+	}
+	if x.d.ce != nil {
+		if x.custom != nil {
+			if _, ok := x.custom.keys[key]; ok {
+				return nil // the class's own member, on its prototype
+			}
+		} else if x.kind == kindFragment {
+			if v, ok := x.shadowMember(key); ok {
+				return v
+			}
+		}
+	}
 	m := x.member(key)
 	switch {
 	case m == nil:
+		if typ, ok := handlerName(key); ok && x.kind&(kindElement|kindDocument) != 0 {
+			return x.handler(typ)
+		}
 		return nil
 	case m.call != nil:
 		return x.d.method(key, m)
@@ -63,28 +91,104 @@ func (x *node) Get(key string) goja.Value {
 }
 
 func (x *node) Set(key string, v goja.Value) bool {
+	if x.d.ce != nil {
+		if ok, handled := x.setCustom(key, v); handled {
+			return ok
+		}
+	}
+	if typ, ok := handlerName(key); ok && x.kind&(kindElement|kindDocument) != 0 && x.member(key) == nil {
+		x.setHandler(typ, v)
+		return true
+	}
 	if m := x.member(key); m != nil && m.call == nil {
 		if m.set == nil {
 			return false // read-only, like a getter-only accessor
 		}
+		if x.d.ce != nil {
+			x.d.ceEnter()
+			defer x.d.ceLeave()
+		}
 		m.set(x, v)
 		return true
 	}
-	if x.extra == nil {
-		x.extra = make(map[string]goja.Value)
-	}
-	if _, ok := x.extra[key]; !ok {
-		x.extraKeys = append(x.extraKeys, key)
-	}
-	x.extra[key] = v
+	x.setExpando(key, v)
 	return true
+}
+
+// setCustom is an assignment to an upgraded custom element's class member
+// (its setter runs) or to a shadow root's innerHTML.
+func (x *node) setCustom(key string, v goja.Value) (ok, handled bool) {
+	if x.custom == nil {
+		if x.kind == kindFragment && key == "innerHTML" && x.d.ce.hosts[x.n] != nil {
+			x.d.ceEnter()
+			defer x.d.ceLeave()
+			x.d.setInnerHTML(x.n, nullableString(v))
+			return true, true
+		}
+		return false, false
+	}
+	set, own := x.custom.keys[key]
+	switch {
+	case !own:
+		return false, false
+	case set != nil:
+		if _, err := set(x.obj, v); err != nil {
+			panic(err)
+		}
+	case x.custom.getOnly[key]:
+		return false, true
+	default:
+		x.setExpando(key, v)
+	}
+	return true, true
 }
 
 func (x *node) Has(key string) bool {
 	if _, ok := x.extra[key]; ok {
 		return true
 	}
+	if _, ok := handlerName(key); ok && x.kind&(kindElement|kindDocument) != 0 {
+		return true
+	}
 	return x.member(key) != nil
+}
+
+// setAttr and removeAttr change an attribute and mark the tree changed, so
+// live collections that filter on attributes (getElementsByClassName) refresh.
+func (x *node) setAttr(name, val string) {
+	if x.custom != nil {
+		old := goja.Null()
+		if a, ok := getAttr(x.n, name); ok {
+			old = x.d.str(a)
+		}
+		defer x.ceAttributeChanged(name, old, x.d.str(val))
+	}
+	setAttr(x.n, name, val)
+	x.d.version++
+	if x.styleFloat && name != "style" {
+		// Chromium writes a CSSOM-made style attribute into the element
+		// lazily, when something reads attributes, so attributes set in
+		// between come before it; keep it last until such a read.
+		for i, a := range x.n.Attr {
+			if a.Key == "style" && a.Namespace == "" {
+				x.n.Attr = append(append(x.n.Attr[:i:i], x.n.Attr[i+1:]...), a)
+				break
+			}
+		}
+	}
+}
+
+// syncStyle marks the style attribute as written into the element.
+func (x *node) syncStyle() { x.styleFloat = false }
+
+func (x *node) removeAttr(name string) {
+	if x.custom != nil {
+		if a, ok := getAttr(x.n, name); ok {
+			defer x.ceAttributeChanged(name, x.d.str(a), goja.Null())
+		}
+	}
+	removeAttr(x.n, name)
+	x.d.version++
 }
 
 func (x *node) Delete(key string) bool {
@@ -114,6 +218,10 @@ func (d *DOM) method(key string, m *member) goja.Value {
 		if x.d != d || x.kind&m.kinds == 0 {
 			panic(d.rt.NewTypeError("Illegal invocation"))
 		}
+		if d.ce != nil {
+			d.ceEnter()
+			defer d.ceLeave()
+		}
 		return m.call(x, c)
 	})
 	d.funcs[key] = f
@@ -133,19 +241,32 @@ func (d *DOM) insert(p, c, ref *html.Node, method string) {
 		for k := c.FirstChild; k != nil; k = c.FirstChild {
 			detach(k)
 			link(p, k, ref)
+			if d.ce != nil {
+				d.ceInserted(k)
+			}
 		}
 	} else {
 		if ref == c {
 			ref = c.NextSibling
 		}
+		if d.ce != nil && c.Parent != nil && d.connected(c) {
+			detach(c)
+			d.ceRemoved(c)
+		}
 		detach(c)
 		link(p, c, ref)
+		if d.ce != nil {
+			d.ceInserted(c)
+		}
 	}
 	d.version++
 }
 
 func (d *DOM) remove(c *html.Node) {
 	if c.Parent != nil {
+		if d.ce != nil && d.connected(c) {
+			defer d.ceRemoved(c)
+		}
 		detach(c)
 		d.version++
 	}
@@ -171,13 +292,24 @@ func (d *DOM) nodesArg(args []goja.Value, method string) *html.Node {
 }
 
 func (d *DOM) setInnerHTML(n *html.Node, s string) {
-	nodes, err := parseFragment(n, s)
+	if n.Type == html.ElementNode && n.Data == "template" && n.Namespace == "" {
+		n = d.templateContent(n)
+	}
+	nodes, err := d.parseFragment(n, s)
 	if err != nil {
 		d.throw("SyntaxError", err.Error())
+	}
+	if d.ce != nil && d.connected(n) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			d.ceRemoved(c)
+		}
 	}
 	removeChildren(n)
 	for _, c := range nodes {
 		n.AppendChild(c)
+		if d.ce != nil {
+			d.ceInserted(c)
+		}
 	}
 	d.version++
 }
@@ -242,4 +374,24 @@ func (d *DOM) head() *html.Node {
 		return childElement(root, "head")
 	}
 	return nil
+}
+
+// setInnerText is the innerText setter: line breaks become <br> elements.
+func (d *DOM) setInnerText(n *html.Node, s string) {
+	if !strings.ContainsAny(s, "\r\n") {
+		d.setTextContent(n, s)
+		return
+	}
+	removeChildren(n)
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
+	for i, line := range lines {
+		if i > 0 {
+			n.AppendChild(newElement("br"))
+		}
+		if line != "" {
+			n.AppendChild(&html.Node{Type: html.TextNode, Data: line})
+		}
+	}
+	d.version++
 }

@@ -1,7 +1,6 @@
 package dom
 
 import (
-	"io"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -55,7 +54,7 @@ func nodeName(d *DOM, n *html.Node) string {
 	case kindFragment:
 		return "#document-fragment"
 	case kindElement:
-		return tagName(n)
+		return d.tagName(n)
 	case kindText:
 		return "#text"
 	case kindComment:
@@ -64,11 +63,56 @@ func nodeName(d *DOM, n *html.Node) string {
 	return n.Data
 }
 
-func tagName(n *html.Node) string {
+func (d *DOM) tagName(n *html.Node) string {
 	if n.Namespace != "" {
-		return n.Data
+		return d.localName(n)
 	}
 	return strings.ToUpper(n.Data)
+}
+
+// Foreign elements keep their case (linearGradient, foreignObject) in
+// localName, tagName and serialisation, but their Data is lower case so that
+// cascadia's type selectors (which it lower-cases) match them, as
+// querySelector('linearGradient') does in browsers. The written case lives in
+// d.names.
+func (d *DOM) localName(n *html.Node) string {
+	if n.Namespace != "" {
+		if s, ok := d.names[n]; ok {
+			return s
+		}
+	}
+	return n.Data
+}
+
+func (d *DOM) setLocalName(n *html.Node, name string) {
+	lower := strings.ToLower(name)
+	n.Data = lower
+	if lower != name {
+		if d.names == nil {
+			d.names = make(map[*html.Node]string)
+		}
+		d.names[n] = name
+	}
+}
+
+// foldForeignNames lower-cases the foreign elements the parser made under
+// roots; only sources with svg or math markup can have any.
+func (d *DOM) foldForeignNames(src string, roots ...*html.Node) {
+	if !strings.Contains(src, "<svg") && !strings.Contains(src, "<SVG") && !strings.Contains(src, "<math") {
+		return
+	}
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Namespace != "" && strings.ToLower(n.Data) != n.Data {
+			d.setLocalName(n, n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, r := range roots {
+		walk(r)
+	}
 }
 
 func nodeType(k kind) int {
@@ -181,15 +225,30 @@ func removeChildren(n *html.Node) {
 	}
 }
 
-func cloneNode(n *html.Node, deep bool) *html.Node {
+// cloneNode copies n; a deep copy of a template copies its contents too.
+func (d *DOM) cloneNode(n *html.Node, deep bool) *html.Node {
 	c := &html.Node{Type: n.Type, DataAtom: n.DataAtom, Data: n.Data, Namespace: n.Namespace}
+	if name, ok := d.names[n]; ok {
+		d.names[c] = name
+	}
 	if len(n.Attr) > 0 {
 		c.Attr = append([]html.Attribute(nil), n.Attr...)
 	}
 	if deep {
 		for k := n.FirstChild; k != nil; k = k.NextSibling {
-			c.AppendChild(cloneNode(k, true))
+			c.AppendChild(d.cloneNode(k, true))
 		}
+		if src := d.templates[n]; src != nil {
+			dst := d.templateContent(c)
+			for k := src.FirstChild; k != nil; k = k.NextSibling {
+				dst.AppendChild(d.cloneNode(k, true))
+			}
+		}
+	}
+	if x := d.nodes[n]; x != nil && x.form != nil {
+		// Cloning copies form control state (value, checkedness) too.
+		st := *x.form
+		d.state(c).form = &st
 	}
 	return c
 }
@@ -266,38 +325,57 @@ func rawText(n *html.Node) bool {
 	return false
 }
 
-func renderChildren(w io.Writer, n *html.Node) error {
-	raw := rawText(n)
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if raw && c.Type == html.TextNode {
-			if _, err := io.WriteString(w, c.Data); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := html.Render(w, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func innerHTML(n *html.Node) string {
-	var b strings.Builder
-	_ = renderChildren(&b, n) // strings.Builder never fails
-	return b.String()
-}
-
-func outerHTML(n *html.Node) string {
-	var b strings.Builder
-	_ = html.Render(&b, n)
-	return b.String()
-}
-
 // parseFragment parses s as the children of context (an element, or body).
-func parseFragment(context *html.Node, s string) ([]*html.Node, error) {
+// Template children move into their content fragment, as a browser's parser
+// puts them.
+func (d *DOM) parseFragment(context *html.Node, s string) ([]*html.Node, error) {
 	if context == nil || context.Type != html.ElementNode {
 		context = &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	} else if context.Data == "template" && context.Namespace == "" {
+		context = &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
 	}
-	return html.ParseFragment(strings.NewReader(s), context)
+	nodes, err := html.ParseFragment(strings.NewReader(s), context)
+	if err == nil {
+		restoreAttrOrder(s, nodes...)
+		d.foldForeignNames(s, nodes...)
+	}
+	if err == nil && hasTemplate(s) {
+		for _, n := range nodes {
+			d.adoptTemplates(n)
+		}
+	}
+	return nodes, err
+}
+
+func hasTemplate(s string) bool {
+	return strings.Contains(s, "<template") || strings.Contains(s, "<TEMPLATE") || strings.Contains(s, "<Template")
+}
+
+// adoptTemplates moves the children of every template element under n into
+// that template's content fragment.
+func (d *DOM) adoptTemplates(n *html.Node) {
+	if n.Type == html.ElementNode && n.Data == "template" && n.Namespace == "" {
+		content := d.templateContent(n)
+		for c := n.FirstChild; c != nil; c = n.FirstChild {
+			detach(c)
+			content.AppendChild(c)
+		}
+		n = content
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		d.adoptTemplates(c)
+	}
+}
+
+// templateContent is the DocumentFragment behind template.content.
+func (d *DOM) templateContent(t *html.Node) *html.Node {
+	if d.templates == nil {
+		d.templates = make(map[*html.Node]*html.Node)
+	}
+	c := d.templates[t]
+	if c == nil {
+		c = &html.Node{Type: html.DocumentNode}
+		d.templates[t] = c
+	}
+	return c
 }

@@ -37,6 +37,13 @@ type Result struct {
 	Logs     []LogEntry
 	Error    *ScriptError // uncaught exception / unhandled rejection / syntax error; nil on success
 	TimedOut bool         // the ctx deadline interrupted the script
+	// OutOfMemory: the runner's heap watch stopped the script at its soft
+	// limit (below the cgroup's), so the answer still arrives.
+	OutOfMemory bool
+	// Notices are things a browser would not say but an author needs to
+	// know, e.g. that click listeners wait for events a server render never
+	// fires. Shown beside the console.
+	Notices []string
 }
 
 // Host is what the supervisor offers the script. Calls run on their own
@@ -53,6 +60,9 @@ type Options struct {
 	Host          Host // nil: symposium.* calls reject with "not available"
 	MaxLogEntries int  // default 1000
 	MaxLogBytes   int  // default 1 MiB; beyond it logs are truncated with one note
+	// Locale and TimeZone are Intl's and toLocale*'s defaults (BLOCK_LOCALE,
+	// BLOCK_TIME_ZONE on the supervisor); empty means en-US and UTC.
+	Locale, TimeZone string
 }
 
 const (
@@ -72,11 +82,14 @@ const (
 // except for host calls which report back through done.
 type execution struct {
 	ctx     context.Context
+	start   time.Time // when the script began: Date and timers count from it
 	rt      *goja.Runtime
 	dom     *dom.DOM
 	host    Host
 	console console
 	loop    loop
+	intl    intlRuntime // built on first use; see intl.go
+	life    lifecycle   // document lifecycle, frames, notices; see lifecycle.go
 
 	errorCtor  goja.Constructor
 	jsonParse  goja.Callable
@@ -94,9 +107,8 @@ type rejection struct{ reason goja.Value }
 
 func (r *rejection) Error() string { return "unhandled promise rejection" }
 
-// Execute runs b in a fresh runtime until its event loop is idle, the script
-// fails, or ctx ends.
-func Execute(ctx context.Context, b Block, opts Options) Result {
+// executeUnguarded is Execute without its panic guard (guard.go).
+func executeUnguarded(ctx context.Context, b Block, opts Options) Result {
 	if opts.MaxLogEntries <= 0 {
 		opts.MaxLogEntries = defaultMaxLogEntries
 	}
@@ -118,6 +130,7 @@ func Execute(ctx context.Context, b Block, opts Options) Result {
 		dom:     doc,
 		host:    opts.Host,
 		console: console{maxEntries: opts.MaxLogEntries, maxBytes: opts.MaxLogBytes},
+		intl:    intlRuntime{locale: opts.Locale, timeZone: opts.TimeZone},
 		done:    make(chan func() error),
 	}
 	ex.console.ex = ex
@@ -126,9 +139,12 @@ func Execute(ctx context.Context, b Block, opts Options) Result {
 	err = ex.run(b)
 	if err != nil {
 		ex.fail(&res, err)
+		cleanError(res.Error)
 	}
 	stop()
 	res.Logs = ex.console.entries
+	res.CSS = finishCSS(doc, b.CSS)
+	res.Notices = ex.life.notices
 
 	html, herr := doc.BodyHTML(MaxHTMLBytes)
 	switch {
@@ -156,6 +172,7 @@ func (ex *execution) run(b Block) error {
 	// have run ahead of it: a busy loop on Date.now() ends, and a 1 s timer
 	// still sees a second pass.
 	start := time.Now()
+	ex.start = start
 	ex.rt.SetTimeSource(func() time.Time {
 		real, virtual := time.Since(start), time.Duration(ex.loop.now)*time.Millisecond
 		return start.Add(max(real, virtual))
@@ -163,13 +180,13 @@ func (ex *execution) run(b Block) error {
 	ex.rt.SetMaxCallStackSize(maxCallStackSize)
 	ex.rt.SetPromiseRejectionTracker(ex.trackRejection)
 	ex.installGlobals()
+	ex.installLocaleMethods(b.JavaScript, b.HTML)
+	ex.installTrig(b.JavaScript, b.HTML) // trig.go
 	if err := ex.setData(b.Data); err != nil {
 		return err
 	}
-	if _, err := ex.rt.RunProgram(prg); err != nil {
-		return err
-	}
-	return ex.runLoop()
+	ex.installDOM(b.CSS)
+	return ex.runDocument(prg)
 }
 
 // setData parses the block data into the DATA global (null when empty).
@@ -222,7 +239,8 @@ func (ex *execution) fail(res *Result, err error) {
 	)
 	switch {
 	case errors.Is(err, errTimedOut), errors.As(err, &interrupted):
-		res.TimedOut = true
+		res.OutOfMemory = overHeapLimit(ex.ctx) // the heap watch, not the deadline (guard.go)
+		res.TimedOut = !res.OutOfMemory
 	case errors.As(err, &overflow):
 		res.Error = &ScriptError{Message: "RangeError: Maximum call stack size exceeded", Stack: frames(overflow.Stack())}
 	case errors.As(err, &exception):

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"slices"
+	"sort"
+	"sync"
 
 	"github.com/dop251/goja"
 )
@@ -13,17 +15,36 @@ type lazyObject struct {
 	names []string // members, in Object.keys order
 	build func(name string) goja.Value
 	vals  map[string]goja.Value
+	// index, when set, is the set of names, shared with other executions
+	// as names is: the first Set of a new name or Delete copies names
+	// (copy-on-write) and drops index.
+	index map[string]struct{}
 }
 
 func (ex *execution) lazy(build func(string) goja.Value, names ...string) *goja.Object {
 	return ex.rt.NewDynamicObject(&lazyObject{names: names, build: build, vals: make(map[string]goja.Value, 2)})
 }
 
+func (o *lazyObject) has(k string) bool {
+	if o.index != nil {
+		_, ok := o.index[k]
+		return ok
+	}
+	return slices.Contains(o.names, k)
+}
+
+// own makes names this object's own before it changes.
+func (o *lazyObject) own() {
+	if o.index != nil {
+		o.names, o.index = slices.Clone(o.names), nil
+	}
+}
+
 func (o *lazyObject) Get(k string) goja.Value {
 	if v, ok := o.vals[k]; ok {
 		return v
 	}
-	if !slices.Contains(o.names, k) {
+	if !o.has(k) {
 		return nil
 	}
 	v := o.build(k)
@@ -33,17 +54,20 @@ func (o *lazyObject) Get(k string) goja.Value {
 
 // Set lets scripts replace members (console.log = ...) or add their own.
 func (o *lazyObject) Set(k string, v goja.Value) bool {
-	if !slices.Contains(o.names, k) {
+	if !o.has(k) {
+		o.own()
 		o.names = append(o.names, k)
 	}
 	o.vals[k] = v
 	return true
 }
 
-func (o *lazyObject) Has(k string) bool { return slices.Contains(o.names, k) }
+func (o *lazyObject) Has(k string) bool { return o.has(k) }
 
 func (o *lazyObject) Delete(k string) bool {
-	if i := slices.Index(o.names, k); i >= 0 {
+	if o.has(k) {
+		o.own()
+		i := slices.Index(o.names, k)
 		o.names = slices.Delete(o.names, i, i+1)
 	}
 	delete(o.vals, k)
@@ -72,14 +96,15 @@ func (ex *execution) installGlobals() {
 		}
 		return symposium
 	}
-	scope := ex.lazy(func(name string) goja.Value {
+	globalNames.once.Do(buildGlobalNames)
+	scope := rt.NewDynamicObject(&lazyObject{names: globalNames.names, index: globalNames.index, vals: make(map[string]goja.Value, 4), build: func(name string) goja.Value {
 		switch name {
 		case "window", "self":
 			return g
 		case "document":
 			return ex.dom.Document()
 		case "console":
-			return ex.lazy(ex.console.member, "log", "info", "warn", "error", "debug")
+			return ex.console.object()
 		case "setTimeout":
 			return ex.function(name, ex.setTimer(false))
 		case "setInterval":
@@ -90,11 +115,52 @@ func (ex *execution) installGlobals() {
 			return ex.function(name, ex.queueMicrotask)
 		case "symposium":
 			return api()
-		default: // demoAPI
+		case "demoAPI":
 			return ex.lazy(func(string) goja.Value { return api().Get("getData") }, "getData")
+		default:
+			return registered[name](ex)
 		}
-	}, "window", "self", "document", "console", "setTimeout", "setInterval", "clearTimeout",
-		"clearInterval", "queueMicrotask", "symposium", "demoAPI")
+	}})
 	_ = scope.SetPrototype(g.Prototype())
 	_ = g.SetPrototype(scope)
+}
+
+// registered holds globals contributed by other files of the package (web
+// APIs, Intl, ...), each built on first read like the ones above, so a block
+// pays only for what it touches. Files add theirs from init with
+// registerGlobal; names are kept sorted so Object.keys(window) is stable.
+var (
+	registered      = map[string]func(*execution) goja.Value{}
+	registeredNames []string
+)
+
+// globalNames is the global scope's list of names, built once, on first
+// use (after every file's init has registered its globals), and shared by
+// all executions until one of them adds or deletes a global (lazyObject.own).
+var globalNames struct {
+	once  sync.Once
+	names []string
+	index map[string]struct{}
+}
+
+func buildGlobalNames() {
+	globalNames.names = slices.Clip(append([]string{"window", "self", "document", "console", "setTimeout", "setInterval",
+		"clearTimeout", "clearInterval", "queueMicrotask", "symposium", "demoAPI"}, registeredNames...))
+	globalNames.index = make(map[string]struct{}, len(globalNames.names))
+	for _, n := range globalNames.names {
+		globalNames.index[n] = struct{}{}
+	}
+}
+
+// registerGlobal adds a lazily built global. It must be called from init.
+func registerGlobal(name string, build func(*execution) goja.Value) {
+	if globalNames.names != nil {
+		panic("engine: global registered after first use: " + name)
+	}
+	if _, dup := registered[name]; dup {
+		panic("engine: global registered twice: " + name)
+	}
+	registered[name] = build
+	registeredNames = append(registeredNames, name)
+	sort.Strings(registeredNames)
 }

@@ -65,6 +65,14 @@ func (ex *execution) symposiumMember(name string) goja.Value {
 // once (bad arguments); work's value constructor runs on the loop goroutine
 // and a nil constructor resolves with null.
 func (ex *execution) hostCall(name string, argErr error, work func(context.Context) (func() goja.Value, error)) goja.Value {
+	return ex.hostAsync(argErr, func(err error) goja.Value {
+		return ex.newError(fmt.Sprintf("symposium.%s: %v", name, err))
+	}, work)
+}
+
+// hostAsync is hostCall with the rejection reason built by reason (fetch
+// rejects with a TypeError, symposium.* with an Error naming the call).
+func (ex *execution) hostAsync(argErr error, reason func(error) goja.Value, work func(context.Context) (func() goja.Value, error)) goja.Value {
 	p, resolve, reject := ex.rt.NewPromise()
 	switch {
 	case ex.host == nil:
@@ -75,7 +83,7 @@ func (ex *execution) hostCall(name string, argErr error, work func(context.Conte
 			mk, err := work(ex.ctx)
 			settle := func() error {
 				if err != nil {
-					return reject(ex.newError(fmt.Sprintf("symposium.%s: %v", name, err)))
+					return reject(reason(err))
 				}
 				if mk == nil {
 					return resolve(goja.Null())
@@ -93,7 +101,7 @@ func (ex *execution) hostCall(name string, argErr error, work func(context.Conte
 		}()
 		return ex.rt.ToValue(p)
 	}
-	if err := reject(ex.newError(fmt.Sprintf("symposium.%s: %v", name, argErr))); err != nil {
+	if err := reject(reason(argErr)); err != nil {
 		panic(err)
 	}
 	return ex.rt.ToValue(p)

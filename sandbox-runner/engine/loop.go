@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/dop251/goja"
 )
@@ -29,6 +30,7 @@ type timer struct {
 	interval int64  // > 0 for setInterval
 	fn       goja.Callable
 	args     []goja.Value
+	frame    int64 // > 0: the animation frame of this number runs instead of fn
 }
 
 type timerQueue []*timer
@@ -68,7 +70,9 @@ func (ex *execution) setTimer(repeat bool) func(goja.FunctionCall) goja.Value {
 		delay = math.Min(delay, math.MaxInt32)
 		l := &ex.loop
 		l.nextID++
-		t := &timer{id: l.nextID, due: l.now + int64(delay), fn: fn}
+		// Due after the clock Date shows now (real time may be ahead of the
+		// virtual clock), so the callback sees at least delay ms pass.
+		t := &timer{id: l.nextID, due: ex.clockMs() + int64(delay), fn: fn}
 		if len(c.Arguments) > 2 {
 			t.args = append([]goja.Value(nil), c.Arguments[2:]...)
 		}
@@ -140,6 +144,9 @@ func (ex *execution) runLoop() error {
 				if err := settle(); err != nil {
 					return err
 				}
+				if err := ex.afterTask(); err != nil {
+					return err
+				}
 			case <-ex.ctx.Done():
 				return errTimedOut
 			}
@@ -150,7 +157,9 @@ func (ex *execution) runLoop() error {
 			return nil
 		}
 		if l.fired >= MaxTimerCallbacks || t.due > TimerHorizon.Milliseconds() {
-			ex.console.add("warn", fmt.Sprintf(
+			// A browser would keep the page running; say what was cut short
+			// beside the console rather than in it.
+			ex.notice(fmt.Sprintf(
 				"%d pending timer(s) dropped: the event loop stops after %d timer callbacks or %s of virtual time",
 				len(l.byID), MaxTimerCallbacks, TimerHorizon))
 			return nil
@@ -163,8 +172,93 @@ func (ex *execution) runLoop() error {
 		} else {
 			delete(l.byID, t.id)
 		}
-		if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+		if t.frame > 0 {
+			if err := ex.runFrame(t.frame); err != nil {
+				return err
+			}
+		} else if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+			return err
+		}
+		if err := ex.afterTask(); err != nil {
 			return err
 		}
 	}
+}
+
+// Animation frames tick at 60 Hz of the virtual clock: frame k is due at
+// k*1000/60 ms. requestAnimationFrame queues a callback for the next frame;
+// callbacks queued while a frame runs wait for the one after, as in
+// browsers, so a rAF loop advances 16.7 ms a step and ends at the loop's
+// bounds like an interval.
+type frameQueue struct {
+	nextID    int64
+	callbacks []frameCallback
+	pending   bool // a frame timer is scheduled
+}
+
+type frameCallback struct {
+	id int64
+	fn goja.Callable
+}
+
+const frameRate = 60
+
+func frameTime(k int64) float64 { return float64(k) * 1000 / frameRate }
+
+func (ex *execution) requestAnimationFrame(c goja.FunctionCall) goja.Value {
+	fn, ok := goja.AssertFunction(c.Argument(0))
+	if !ok {
+		panic(ex.rt.NewTypeError("Failed to execute 'requestAnimationFrame' on 'Window': The callback provided as parameter 1 is not a function."))
+	}
+	f := &ex.life.frames
+	f.nextID++
+	f.callbacks = append(f.callbacks, frameCallback{id: f.nextID, fn: fn})
+	if !f.pending {
+		f.pending = true
+		l := &ex.loop
+		k := l.now*frameRate/1000 + 1
+		l.nextID++
+		t := &timer{id: l.nextID, due: int64(math.Ceil(frameTime(k))), frame: k}
+		if l.byID == nil {
+			l.byID = make(map[int64]*timer)
+		}
+		l.byID[t.id] = t
+		l.schedule(t)
+	}
+	return ex.rt.ToValue(f.nextID)
+}
+
+func (ex *execution) cancelAnimationFrame(c goja.FunctionCall) goja.Value {
+	id := c.Argument(0).ToInteger()
+	f := &ex.life.frames
+	for i, cb := range f.callbacks {
+		if cb.id == id {
+			f.callbacks = append(f.callbacks[:i], f.callbacks[i+1:]...)
+			break
+		}
+	}
+	return goja.Undefined()
+}
+
+// runFrame runs the callbacks queued before frame k started.
+func (ex *execution) runFrame(k int64) error {
+	f := &ex.life.frames
+	cbs := f.callbacks
+	f.callbacks, f.pending = nil, false
+	ts := ex.rt.ToValue(frameTime(k))
+	for _, cb := range cbs {
+		if _, err := cb.fn(goja.Undefined(), ts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clockMs is the execution's clock in whole milliseconds: real time since
+// the start, or the virtual clock where timers have run ahead of it.
+func (ex *execution) clockMs() int64 {
+	if ex.start.IsZero() {
+		return ex.loop.now
+	}
+	return max(time.Since(ex.start).Milliseconds(), ex.loop.now)
 }
