@@ -7,24 +7,27 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/symposium/symposium/storage"
+	"github.com/symposium/symposium/storage/kv"
 )
 
 // KV is what blockdata needs from a key-value store.
 type KV interface {
 	Get(ctx context.Context, key string) ([]byte, error)
 	Delete(ctx context.Context, key string) error
-	CompareAndSet(ctx context.Context, key string, expected, value []byte) error
+	List(ctx context.Context, prefix string) ([]kv.Entry, error)
+	CompareAndWrite(ctx context.Context, guard string, expected []byte, sets []kv.Entry, deletes []string) error
 }
 
 // Limits are the per-block quotas.
 type Limits struct {
 	MaxKeys       int // default 100
 	MaxValueBytes int // one value, default 64 KiB
-	MaxTotalBytes int // the block's whole stored record, default 1 MiB
+	MaxTotalBytes int // the block's keys and values together, default 1 MiB
 }
 
 // MaxKeyBytes bounds a data key.
@@ -33,7 +36,9 @@ const MaxKeyBytes = 256
 // casAttempts bounds the optimistic retry loop under contention.
 const casAttempts = 32
 
-var blockID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// A tenant's block is "<tenant>.<id>" (the web layer's internal id; the
+// local tenant's has no prefix).
+var blockID = regexp.MustCompile(`^([a-z0-9-]{1,64}\.)?[A-Za-z0-9_-]{1,64}$`)
 
 // Store is the per-block data API.
 type Store struct {
@@ -60,7 +65,7 @@ func WithLimits(l Limits) Opt {
 }
 
 // New returns a Store over kv. The kv value limit must be at least
-// MaxTotalBytes (the defaults match: 1 MiB).
+// MaxValueBytes (the defaults: 1 MiB and 64 KiB).
 func New(kv KV, opts ...Opt) *Store {
 	s := &Store{kv: kv, limits: Limits{MaxKeys: 100, MaxValueBytes: 64 << 10, MaxTotalBytes: 1 << 20}}
 	for _, o := range opts {
@@ -72,12 +77,14 @@ func New(kv KV, opts ...Opt) *Store {
 // CheckBlockID validates a block id (shared with the blocks package).
 func CheckBlockID(id string) error {
 	if !blockID.MatchString(id) {
-		return fmt.Errorf("%w: %q (use 1-64 letters, digits, '_' or '-')", ErrInvalidBlockID, id)
+		return fmt.Errorf("%w: %q (use 1-64 letters, digits, '_' or '-', optionally after a tenant and '.')", ErrInvalidBlockID, id)
 	}
 	return nil
 }
 
-// Save stores value (JSON text) under key for the block.
+// Save stores value (JSON text) under key for the block. It writes the
+// value's own row and the block's small index in one conditional write, so
+// its cost follows the value, not the block's whole data.
 func (s *Store) Save(ctx context.Context, block, key string, value []byte) error {
 	if err := checkKey(key); err != nil {
 		return err
@@ -92,35 +99,71 @@ func (s *Store) Save(ctx context.Context, block, key string, value []byte) error
 	if n := compact.Len(); n > s.limits.MaxValueBytes {
 		return fmt.Errorf("%w: value for key %q is %d bytes > %d", ErrQuota, key, n, s.limits.MaxValueBytes)
 	}
-	return s.update(ctx, block, func(m map[string]json.RawMessage) error {
-		if _, exists := m[key]; !exists && len(m)+1 > s.limits.MaxKeys {
-			return fmt.Errorf("%w: %d keys > %d", ErrQuota, len(m)+1, s.limits.MaxKeys)
+	v := compact.Bytes()
+	return s.update(ctx, block, func(ix *index) ([]kv.Entry, []string, error) {
+		old, exists := ix.Keys[key]
+		if !exists && len(ix.Keys)+1 > s.limits.MaxKeys {
+			return nil, nil, fmt.Errorf("%w: %d keys > %d", ErrQuota, len(ix.Keys)+1, s.limits.MaxKeys)
 		}
-		m[key] = json.RawMessage(compact.Bytes())
-		return nil
+		total := ix.usage() + len(v)
+		if exists {
+			total -= old
+		} else {
+			total += len(key)
+		}
+		if total > s.limits.MaxTotalBytes {
+			return nil, nil, fmt.Errorf("%w: %d bytes > %d", ErrQuota, total, s.limits.MaxTotalBytes)
+		}
+		ix.Keys[key] = len(v)
+		return []kv.Entry{{Key: rowKey(block, key), Value: v}}, nil, nil
 	})
 }
 
-// Get returns the JSON value stored under key, or ErrNotFound.
+// Get returns the JSON value stored under key, or ErrNotFound: one read of
+// the value's row (a miss also reads the index, to migrate old data).
 func (s *Store) Get(ctx context.Context, block, key string) (json.RawMessage, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	m, _, err := s.load(ctx, block)
+	if err := CheckBlockID(block); err != nil {
+		return nil, err
+	}
+	v, err := s.kv.Get(ctx, rowKey(block, key))
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	migrated, err := s.loadIndex(ctx, block)
 	if err != nil {
 		return nil, err
 	}
-	v, ok := m[key]
-	if !ok {
-		return nil, fmt.Errorf("%w: no data under key %q", ErrNotFound, key)
+	if migrated.raw != nil && migrated.fresh {
+		// Just migrated from the old single record: the row exists now if
+		// the key did.
+		if v, err := s.kv.Get(ctx, rowKey(block, key)); err == nil {
+			return v, nil
+		}
 	}
-	return v, nil
+	return nil, fmt.Errorf("%w: no data under key %q", ErrNotFound, key)
 }
 
 // All returns every key and value of the block.
 func (s *Store) All(ctx context.Context, block string) (map[string]json.RawMessage, error) {
-	m, _, err := s.load(ctx, block)
-	return m, err
+	if _, err := s.loadIndex(ctx, block); err != nil {
+		return nil, err
+	}
+	prefix := rowPrefix(block)
+	rows, err := s.kv.List(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]json.RawMessage, len(rows))
+	for _, r := range rows {
+		m[strings.TrimPrefix(r.Key, prefix)] = r.Value
+	}
+	return m, nil
 }
 
 // Delete removes key; deleting an absent key is not an error.
@@ -128,64 +171,46 @@ func (s *Store) Delete(ctx context.Context, block, key string) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	return s.update(ctx, block, func(m map[string]json.RawMessage) error {
-		delete(m, key)
-		return nil
+	return s.update(ctx, block, func(ix *index) ([]kv.Entry, []string, error) {
+		if _, ok := ix.Keys[key]; !ok {
+			return nil, nil, errUnchanged
+		}
+		delete(ix.Keys, key)
+		return nil, []string{rowKey(block, key)}, nil
 	})
 }
 
-// DeleteAll removes all of the block's data.
+// DeleteAll removes all of the block's data: its rows, its index and any
+// record left in the old single-record format, in one conditional write.
 func (s *Store) DeleteAll(ctx context.Context, block string) error {
 	if err := CheckBlockID(block); err != nil {
 		return err
 	}
-	return s.kv.Delete(ctx, recordKey(block))
-}
-
-func recordKey(block string) string { return "blockdata/" + block }
-
-// load returns the block's data and the raw record it came from (nil if
-// absent), the latter being the compare-and-set expectation.
-func (s *Store) load(ctx context.Context, block string) (map[string]json.RawMessage, []byte, error) {
-	if err := CheckBlockID(block); err != nil {
-		return nil, nil, err
-	}
-	raw, err := s.kv.Get(ctx, recordKey(block))
-	if errors.Is(err, storage.ErrNotFound) {
-		return map[string]json.RawMessage{}, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	m := map[string]json.RawMessage{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, nil, fmt.Errorf("block %s data record is corrupt: %w", block, err)
-	}
-	return m, raw, nil
-}
-
-// update applies change to the block's data and writes it back only if no
-// one else wrote in between, retrying on conflict.
-func (s *Store) update(ctx context.Context, block string, change func(map[string]json.RawMessage) error) error {
 	for range casAttempts {
-		m, old, err := s.load(ctx, block)
+		raw, err := s.kv.Get(ctx, indexKey(block))
+		if errors.Is(err, storage.ErrNotFound) {
+			// No index: at most an old record, which nothing writes any more
+			// except a migration, which would then have created the index.
+			if err := s.kv.Delete(ctx, legacyKey(block)); err != nil {
+				return err
+			}
+			if _, err := s.kv.Get(ctx, indexKey(block)); errors.Is(err, storage.ErrNotFound) {
+				return nil
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
-		if err := change(m); err != nil {
-			return err
-		}
-		if len(m) == 0 && old == nil {
-			return nil // nothing stored, nothing to store
-		}
-		next, err := marshal(m)
+		rows, err := s.kv.List(ctx, blockPrefix(block))
 		if err != nil {
 			return err
 		}
-		if len(next) > s.limits.MaxTotalBytes {
-			return fmt.Errorf("%w: %d bytes > %d", ErrQuota, len(next), s.limits.MaxTotalBytes)
+		deletes := []string{legacyKey(block)}
+		for _, r := range rows {
+			deletes = append(deletes, r.Key)
 		}
-		err = s.kv.CompareAndSet(ctx, recordKey(block), old, next)
+		err = s.kv.CompareAndWrite(ctx, indexKey(block), raw, nil, deletes)
 		if !errors.Is(err, storage.ErrConflict) {
 			return err
 		}
@@ -193,16 +218,127 @@ func (s *Store) update(ctx context.Context, block string, change func(map[string
 	return ErrBusy
 }
 
-// marshal encodes without HTML escaping so values read back byte-for-byte
-// as saved (after compaction).
-func marshal(m map[string]json.RawMessage) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
+// Storage layout: the block's values one row each, under a prefix only that
+// block id can produce (ids have no '/'), and a small index of key sizes
+// that guards every write and carries the quota figures.
+func legacyKey(block string) string   { return "blockdata/" + block }
+func blockPrefix(block string) string { return "blockdata/" + block + "/" }
+func indexKey(block string) string    { return blockPrefix(block) + "i" }
+func rowPrefix(block string) string   { return blockPrefix(block) + "v/" }
+func rowKey(block, key string) string { return rowPrefix(block) + key }
+
+// index is the per-block record every write compare-and-sets: key sizes for
+// the quotas and a generation so two equal-looking states never compare
+// equal by accident.
+type index struct {
+	Gen  uint64         `json:"g"`
+	Keys map[string]int `json:"k"`
+
+	raw   []byte // as read; nil when absent (the CAS expectation)
+	fresh bool   // created just now by a migration
+}
+
+func (ix *index) usage() int {
+	n := 0
+	for k, size := range ix.Keys {
+		n += len(k) + size
+	}
+	return n
+}
+
+// errUnchanged lets a change say there is nothing to write.
+var errUnchanged = errors.New("unchanged")
+
+// loadIndex reads the block's index, migrating data stored in the old
+// single-record format (one JSON object rewritten on every save) first.
+func (s *Store) loadIndex(ctx context.Context, block string) (*index, error) {
+	if err := CheckBlockID(block); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+	for range casAttempts {
+		raw, err := s.kv.Get(ctx, indexKey(block))
+		if err == nil {
+			ix := &index{raw: raw}
+			if err := json.Unmarshal(raw, ix); err != nil {
+				return nil, fmt.Errorf("block %s data index is corrupt: %w", block, err)
+			}
+			if ix.Keys == nil {
+				ix.Keys = map[string]int{}
+			}
+			return ix, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+		ix, err := s.migrate(ctx, block)
+		if !errors.Is(err, storage.ErrConflict) {
+			return ix, err
+		}
+	}
+	return nil, ErrBusy
+}
+
+// migrate turns an old single record into rows and an index, in one write
+// that also removes the old record. Without an old record the block has no
+// data: an empty index with no raw form.
+func (s *Store) migrate(ctx context.Context, block string) (*index, error) {
+	old, err := s.kv.Get(ctx, legacyKey(block))
+	if errors.Is(err, storage.ErrNotFound) {
+		return &index{Keys: map[string]int{}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal(old, &m); err != nil {
+		return nil, fmt.Errorf("block %s data record is corrupt: %w", block, err)
+	}
+	ix := &index{Gen: 1, Keys: make(map[string]int, len(m)), fresh: true}
+	sets := make([]kv.Entry, 0, len(m)+1)
+	for k, v := range m {
+		ix.Keys[k] = len(v)
+		sets = append(sets, kv.Entry{Key: rowKey(block, k), Value: v})
+	}
+	raw, err := json.Marshal(ix)
+	if err != nil {
+		return nil, err
+	}
+	sets = append(sets, kv.Entry{Key: indexKey(block), Value: raw})
+	if err := s.kv.CompareAndWrite(ctx, indexKey(block), nil, sets, []string{legacyKey(block)}); err != nil {
+		return nil, err
+	}
+	ix.raw = raw
+	return ix, nil
+}
+
+// update applies change to the block's index and writes the new index
+// together with the rows change returns, only if no one else wrote the
+// index in between, retrying on conflict.
+func (s *Store) update(ctx context.Context, block string, change func(*index) (sets []kv.Entry, deletes []string, err error)) error {
+	for range casAttempts {
+		ix, err := s.loadIndex(ctx, block)
+		if err != nil {
+			return err
+		}
+		sets, deletes, err := change(ix)
+		if errors.Is(err, errUnchanged) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ix.Gen++
+		next, err := json.Marshal(ix)
+		if err != nil {
+			return err
+		}
+		sets = append(sets, kv.Entry{Key: indexKey(block), Value: next})
+		err = s.kv.CompareAndWrite(ctx, indexKey(block), ix.raw, sets, deletes)
+		if !errors.Is(err, storage.ErrConflict) {
+			return err
+		}
+	}
+	return ErrBusy
 }
 
 func checkKey(key string) error {

@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,8 @@ import (
 	"github.com/symposium/symposium/storage/kv"
 )
 
-// InlineHTMLLimit is the largest rendered HTML kept inside the kv record.
+// InlineHTMLLimit is the largest output record kept inside the kv store;
+// a larger one goes to blob storage.
 const InlineHTMLLimit = 64 << 10
 
 // Code is a block's source.
@@ -52,11 +54,32 @@ type Output struct {
 	Error      *RunError `json:"error,omitempty"`
 	DurationMs float64   `json:"durationMs"`
 	UpdatedAt  time.Time `json:"updatedAt"`
+	// Page is the sanitised output page, built once when the output was
+	// made and stored with it; Removed says what its sanitiser removed.
+	Page    string    `json:"page,omitempty"`
+	Removed []Removal `json:"removed,omitempty"`
+	// Notices and the isolate's figures of the run, so a reopened block
+	// shows what its last run said and cost.
+	Notices     []string `json:"notices,omitempty"`
+	PID         int      `json:"pid,omitempty"`
+	MemoryBytes uint64   `json:"memoryBytes,omitempty"`
+	CPUMicros   uint64   `json:"cpuMicros,omitempty"`
 }
 
-// outputRecord is Output as stored: HTML either inline or in a blob.
+// Removal is one kind of markup the output page's sanitiser removed.
+type Removal struct {
+	What  string `json:"what"`
+	Count int    `json:"count"`
+	Why   string `json:"why"`
+}
+
+// outputRecord is Output as stored: inline when small, else in a blob
+// (Blob, the whole Output as JSON) so the record stays far under the kv
+// value limit whatever the output's HTML, CSS and logs add up to.
+// HTMLBlob is the older form (the HTML alone in a blob), still read.
 type outputRecord struct {
 	Output
+	Blob     string `json:"blob,omitempty"`
 	HTMLBlob string `json:"htmlBlob,omitempty"`
 }
 
@@ -93,9 +116,10 @@ func New(kv KV, blobs Blobs, data DataPurger) *Store {
 	return &Store{kv: kv, blobs: blobs, data: data}
 }
 
-func blockKey(id string) string  { return "block/" + id }
-func outputKey(id string) string { return "output/" + id }
-func htmlBlob(id string) string  { return "blocks/" + id + "/output.html" }
+func blockKey(id string) string   { return "block/" + id }
+func outputKey(id string) string  { return "output/" + id }
+func htmlBlob(id string) string   { return "blocks/" + id + "/output.html" }
+func outputBlob(id string) string { return "blocks/" + id + "/output.json" }
 
 // Put creates or replaces a block; UpdatedAt is set to now.
 func (s *Store) Put(ctx context.Context, b Block) error {
@@ -114,7 +138,20 @@ func blockRecord(b *Block) ([]byte, error) {
 		return nil, fmt.Errorf("%w: block %s data is not valid JSON", ErrInvalidBlock, b.ID)
 	}
 	b.UpdatedAt = time.Now().UTC()
-	return json.Marshal(b)
+	return marshal(b)
+}
+
+// marshal encodes a record without HTML escaping: json.Marshal would
+// write each '<', '>' and '&' of a block's markup as six bytes, so a
+// 180 kB block of HTML would pass the 1 MiB value limit.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // PutWithOutput stores a block and its latest output in one atomic write
@@ -125,14 +162,14 @@ func (s *Store) PutWithOutput(ctx context.Context, b Block, out Output) error {
 	if err != nil {
 		return err
 	}
-	oraw, hadBlob, err := s.outputRecord(ctx, b.ID, out)
+	oraw, had, err := s.outputRecord(ctx, b.ID, out)
 	if err != nil {
 		return err
 	}
 	if err := s.kv.SetMany(ctx, []kv.Entry{{Key: blockKey(b.ID), Value: braw}, {Key: outputKey(b.ID), Value: oraw.raw}}); err != nil {
 		return err
 	}
-	return s.dropStaleBlob(ctx, b.ID, oraw.blob, hadBlob)
+	return s.dropStaleBlob(ctx, b.ID, oraw.blob, had)
 }
 
 // Get returns the block or ErrNotFound.
@@ -172,8 +209,10 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	}
 	// Dependents first: if we fail midway the block is still listed and
 	// the delete can be retried.
-	if err := s.blobs.Delete(ctx, htmlBlob(id)); err != nil {
-		return err
+	for _, name := range []string{htmlBlob(id), outputBlob(id)} {
+		if err := s.blobs.Delete(ctx, name); err != nil {
+			return err
+		}
 	}
 	if err := s.kv.Delete(ctx, outputKey(id)); err != nil {
 		return err
@@ -189,48 +228,62 @@ func (s *Store) PutOutput(ctx context.Context, id string, out Output) error {
 	if _, err := s.Get(ctx, id); err != nil {
 		return err
 	}
-	rec, hadBlob, err := s.outputRecord(ctx, id, out)
+	rec, had, err := s.outputRecord(ctx, id, out)
 	if err != nil {
 		return err
 	}
 	if err := s.kv.Set(ctx, outputKey(id), rec.raw); err != nil {
 		return err
 	}
-	return s.dropStaleBlob(ctx, id, rec.blob, hadBlob)
+	return s.dropStaleBlob(ctx, id, rec.blob, had)
 }
 
 type encodedOutput struct {
 	raw  []byte
-	blob bool // the HTML went to blob storage
+	blob bool // the output went to blob storage
 }
 
-// outputRecord encodes an output, putting large HTML in blob storage first,
-// and says whether the output it replaces had a blob.
-func (s *Store) outputRecord(ctx context.Context, id string, out Output) (encodedOutput, bool, error) {
+// prevBlobs says which blobs the output being replaced had.
+type prevBlobs struct{ blob, html bool }
+
+// outputRecord encodes an output, putting a large one in blob storage
+// first, and says which blobs the output it replaces had.
+func (s *Store) outputRecord(ctx context.Context, id string, out Output) (encodedOutput, prevBlobs, error) {
 	if out.UpdatedAt.IsZero() {
 		out.UpdatedAt = time.Now().UTC()
 	}
 	rec := outputRecord{Output: out}
-	if len(out.HTML) > InlineHTMLLimit {
-		if err := s.blobs.Put(ctx, htmlBlob(id), []byte(out.HTML)); err != nil {
-			return encodedOutput{}, false, fmt.Errorf("store output of block %s: %w", id, err)
-		}
-		rec.HTML, rec.HTMLBlob = "", htmlBlob(id)
-	}
-	raw, err := json.Marshal(rec)
+	raw, err := marshal(rec)
 	if err != nil {
-		return encodedOutput{}, false, err
+		return encodedOutput{}, prevBlobs{}, err
+	}
+	if len(raw) > InlineHTMLLimit {
+		if err := s.blobs.Put(ctx, outputBlob(id), raw); err != nil {
+			return encodedOutput{}, prevBlobs{}, fmt.Errorf("store output of block %s: %w", id, err)
+		}
+		rec = outputRecord{Output: Output{DurationMs: out.DurationMs, UpdatedAt: out.UpdatedAt}, Blob: outputBlob(id)}
+		if raw, err = marshal(rec); err != nil {
+			return encodedOutput{}, prevBlobs{}, err
+		}
 	}
 	var prev outputRecord
-	hadBlob := s.getJSON(ctx, outputKey(id), &prev) == nil && prev.HTMLBlob != ""
-	return encodedOutput{raw: raw, blob: rec.HTMLBlob != ""}, hadBlob, nil
+	var had prevBlobs
+	if s.getJSON(ctx, outputKey(id), &prev) == nil {
+		had = prevBlobs{blob: prev.Blob != "", html: prev.HTMLBlob != ""}
+	}
+	return encodedOutput{raw: raw, blob: rec.Blob != ""}, had, nil
 }
 
-// dropStaleBlob removes the blob of a previous large output that a small
-// one replaced.
-func (s *Store) dropStaleBlob(ctx context.Context, id string, blob, hadBlob bool) error {
-	if !blob && hadBlob {
-		return s.blobs.Delete(ctx, htmlBlob(id))
+// dropStaleBlob removes the blobs of a previous large output that the
+// new one no longer uses.
+func (s *Store) dropStaleBlob(ctx context.Context, id string, blob bool, had prevBlobs) error {
+	if had.html {
+		if err := s.blobs.Delete(ctx, htmlBlob(id)); err != nil {
+			return err
+		}
+	}
+	if !blob && had.blob {
+		return s.blobs.Delete(ctx, outputBlob(id))
 	}
 	return nil
 }
@@ -243,6 +296,17 @@ func (s *Store) GetOutput(ctx context.Context, id string) (Output, error) {
 	var rec outputRecord
 	if err := s.getJSON(ctx, outputKey(id), &rec); err != nil {
 		return Output{}, fmt.Errorf("output of block %s: %w", id, err)
+	}
+	if rec.Blob != "" {
+		raw, err := s.blobs.Get(ctx, rec.Blob)
+		if err != nil {
+			return Output{}, fmt.Errorf("output of block %s: %w", id, err)
+		}
+		var full outputRecord
+		if err := json.Unmarshal(raw, &full); err != nil {
+			return Output{}, fmt.Errorf("output of block %s: blob is corrupt: %w", id, err)
+		}
+		return full.Output, nil
 	}
 	if rec.HTMLBlob != "" {
 		html, err := s.blobs.Get(ctx, rec.HTMLBlob)

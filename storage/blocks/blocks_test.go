@@ -190,3 +190,44 @@ func TestPutWithOutput(t *testing.T) {
 		t.Fatal("an invalid id was stored")
 	}
 }
+
+// A 180 kB block of markup (each '<' and '>' would be six bytes with
+// json.Marshal's HTML escaping) is stored with an output at every output
+// limit at once (2 MiB HTML, 512 KiB CSS, 1 MiB log), under the embedded
+// store's 1 MiB value limit, and reads back whole.
+func TestLargeBlockAndOutputFit(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	html := strings.Repeat("<b></b>", 180_000/7)
+	b := blocks.Block{ID: "big", Code: blocks.Code{HTML: html, CSS: "p>a{}", JavaScript: "if (1 < 2 && 3 > 2) {}"}}
+	out := blocks.Output{HTML: strings.Repeat("<i>x</i>", (2<<20)/8), CSS: strings.Repeat("a>b{}", (512<<10)/5),
+		Removed: []blocks.Removal{{What: "<script>", Count: 1, Why: "scripts never run in an output page"}}}
+	out.Page = "<!DOCTYPE html><body>" + out.HTML
+	for range 1024 {
+		out.Logs = append(out.Logs, blocks.Log{Level: "log", Message: strings.Repeat("<", 1020)})
+	}
+	if err := f.blocks.PutWithOutput(ctx, b, out); err != nil {
+		t.Fatalf("PutWithOutput of a 180 kB block: %v", err)
+	}
+	got, err := f.blocks.Get(ctx, "big")
+	if err != nil || got.Code != b.Code {
+		t.Fatalf("Get: %v (code equal: %v)", err, got.Code == b.Code)
+	}
+	o, err := f.blocks.GetOutput(ctx, "big")
+	if err != nil || o.HTML != out.HTML || o.CSS != out.CSS || len(o.Logs) != len(out.Logs) || o.Page != out.Page || len(o.Removed) != 1 {
+		t.Fatalf("GetOutput: %v, html %d css %d logs %d", err, len(o.HTML), len(o.CSS), len(o.Logs))
+	}
+	// A small output replaces it and its blob goes.
+	if err := f.blocks.PutOutput(ctx, "big", blocks.Output{HTML: "<p>small</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.blobs.Get(ctx, "blocks/big/output.json"); !errors.Is(err, blocks.ErrNotFound) {
+		t.Fatalf("stale output blob: %v, want not found", err)
+	}
+	if o, err := f.blocks.GetOutput(ctx, "big"); err != nil || o.HTML != "<p>small</p>" {
+		t.Fatalf("small output: %v %q", err, o.HTML)
+	}
+	if err := f.blocks.Delete(ctx, "big"); err != nil {
+		t.Fatal(err)
+	}
+}

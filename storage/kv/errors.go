@@ -1,6 +1,10 @@
 package kv
 
-import "github.com/symposium/symposium/storage"
+import (
+	"errors"
+
+	"github.com/symposium/symposium/storage"
+)
 
 // The kv sentinels are the storage-wide ones, re-exported so kv callers need
 // one import; errors.Is matches either name.
@@ -11,3 +15,7 @@ var (
 	ErrConflict    = storage.ErrConflict
 	ErrUnavailable = storage.ErrUnavailable
 )
+
+// ErrGuardNotWritten: CompareAndWrite with an absent-guard expectation must
+// create the guard, or two racing writers could both see it absent.
+var ErrGuardNotWritten = errors.New("kv: CompareAndWrite expecting an absent guard must set it")

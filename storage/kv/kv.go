@@ -36,8 +36,27 @@ type Store interface {
 	// CompareAndSet stores value only if the current value equals expected;
 	// a nil expected means "only if absent". Otherwise it returns ErrConflict.
 	CompareAndSet(ctx context.Context, key string, expected, value []byte) error
+	// CompareAndWrite applies sets and deletes in one atomic, durable write,
+	// only if the current value of guard equals expected (nil: absent);
+	// otherwise it returns ErrConflict and writes nothing. It lets a small
+	// record (an index, a usage count) guard writes to other keys, so a
+	// quota check and the write it allows are one step. The guard changes
+	// only through sets or deletes; when expected is nil the guard must be
+	// among the sets (creating it is what excludes a racing writer).
+	CompareAndWrite(ctx context.Context, guard string, expected []byte, sets []Entry, deletes []string) error
 	// Ping reports whether the backend answers.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.
 	Close() error
+}
+
+// SetsKey reports whether sets writes key (backends use it to enforce
+// CompareAndWrite's absent-guard rule).
+func SetsKey(sets []Entry, key string) bool {
+	for _, e := range sets {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
 }

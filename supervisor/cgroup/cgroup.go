@@ -50,8 +50,9 @@ type Pressure struct {
 type Option func(*config)
 
 type config struct {
-	log  *slog.Logger
-	name string
+	log      *slog.Logger
+	name     string
+	procRoot string
 }
 
 // WithLogger sets the logger; the default discards.
@@ -61,9 +62,22 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // tests and a running server on the same machine do not collide.
 func WithName(name string) Option { return func(c *config) { c.name = name } }
 
-// backend is one cgroup flavour (v1 or v2); nil means none.
+// WithProcRoot reads mountinfo and the process's cgroup from dir instead of
+// /proc/self, so detection can be tested on a temp tree.
+func WithProcRoot(dir string) Option { return func(c *config) { c.procRoot = dir } }
+
+// backend is one cgroup flavour (v1 or v2) rooted at one parent group; nil
+// means none.
 type backend interface {
 	create(id string, l Limits) (groupImpl, error)
+	// sub is a backend for the child subtree name, created if missing.
+	sub(name string) (backend, error)
+	children() ([]string, error)
+	// reap kills every process under child name and removes its subtree.
+	reap(name string) error
+	populated(name string) (bool, error)
+	// close removes our parent: with everything under it when we own it,
+	// only if empty when it is shared with other instances.
 	close() error
 }
 
@@ -86,14 +100,19 @@ type Manager struct {
 
 	mu     sync.Mutex
 	groups map[string]*Group
+	subs   map[string]*Manager
+	up     *Manager // the Manager whose Sub this is; nil at the top
+	name   string
 	closed bool
 }
 
-// New detects the cgroup mode, prepares our parent group(s) and removes
-// groups left behind by a previous run with the same name. When no hierarchy
-// is writable it still returns a Manager, in ModeNone.
+// New detects the cgroup mode and prepares our parent group(s), which
+// several supervisors on one host may share: New removes nothing that is
+// already there (each instance owns a Sub and reaps only subtrees whose
+// owner is gone). When no hierarchy is writable it still returns a
+// Manager, in ModeNone.
 func New(opts ...Option) (*Manager, error) {
-	c := config{log: slog.New(slog.DiscardHandler), name: "symposium"}
+	c := config{log: slog.New(slog.DiscardHandler), name: "symposium", procRoot: "/proc/self"}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -101,12 +120,79 @@ func New(opts ...Option) (*Manager, error) {
 	if !validSegment(c.name) || c.name == supervisorLeaf {
 		return nil, fmt.Errorf("%w: name %q", ErrInvalidID, c.name)
 	}
-	be, det, err := newBackend(c.log, c.name)
+	be, det, err := newBackend(c.log, c.name, c.procRoot)
 	if err != nil {
 		return nil, err
 	}
 	c.log.Info("cgroup mode", "mode", det.Mode, "layout", det.Layout, "writable", det.Writable, "reason", det.Reason)
-	return &Manager{log: c.log, det: det, be: be, groups: map[string]*Group{}}, nil
+	return &Manager{log: c.log, det: det, be: be, name: c.name, groups: map[string]*Group{}, subs: map[string]*Manager{}}, nil
+}
+
+// Sub returns a Manager for the child subtree name of m's parent, owned by
+// the caller alone: its Close removes the whole subtree. A subtree that
+// disappears while in use (someone removed it) is recreated by Create.
+func (m *Manager) Sub(name string) (*Manager, error) {
+	if !validSegment(name) || name == supervisorLeaf {
+		return nil, fmt.Errorf("%w: subtree %q", ErrInvalidID, name)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	if _, ok := m.subs[name]; ok {
+		return nil, fmt.Errorf("%w: subtree %s", ErrExists, name)
+	}
+	if _, ok := m.groups[name]; ok {
+		return nil, fmt.Errorf("%w: %s", ErrExists, name)
+	}
+	s := &Manager{log: m.log, det: m.det, up: m, name: name, groups: map[string]*Group{}, subs: map[string]*Manager{}}
+	if m.be != nil {
+		be, err := m.be.sub(name)
+		if err != nil {
+			return nil, fmt.Errorf("cgroup: subtree %s: %w", name, err)
+		}
+		s.be = be
+	}
+	m.subs[name] = s
+	return s, nil
+}
+
+// Children lists the subtrees and groups directly under m's parent,
+// including other instances' (nil in ModeNone).
+func (m *Manager) Children() ([]string, error) {
+	if m.be == nil {
+		return nil, nil
+	}
+	return m.be.children()
+}
+
+// Populated reports whether any process lives under child name.
+func (m *Manager) Populated(name string) (bool, error) {
+	if m.be == nil || !validSegment(name) {
+		return false, nil
+	}
+	return m.be.populated(name)
+}
+
+// Reap kills every process under child name of m's parent and removes it
+// with its descendants: litter of an instance that died without cleaning
+// up. It refuses m's own live groups and subtrees.
+func (m *Manager) Reap(name string) error {
+	if !validSegment(name) {
+		return fmt.Errorf("%w: %q", ErrInvalidID, name)
+	}
+	m.mu.Lock()
+	_, g := m.groups[name]
+	_, s := m.subs[name]
+	m.mu.Unlock()
+	if g || s {
+		return fmt.Errorf("%w: %s is ours and live", ErrExists, name)
+	}
+	if m.be == nil {
+		return nil
+	}
+	return m.be.reap(name)
 }
 
 // Detection reports what New found.
@@ -139,8 +225,9 @@ func (m *Manager) Create(id string, l Limits) (*Group, error) {
 	return g, nil
 }
 
-// Close kills and removes every group of ours, then our parent groups. On v2
-// the supervisor leaf stays: our own processes live in it.
+// Close kills and removes every group of ours, then our parent groups: a
+// Sub's with all it holds; a shared parent only once no other instance has a
+// subtree in it. On v2 the supervisor leaf stays: our own processes live in it.
 func (m *Manager) Close() error {
 	m.mu.Lock()
 	if m.closed {
@@ -164,6 +251,11 @@ func (m *Manager) Close() error {
 		if err := m.be.close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if m.up != nil {
+		m.up.mu.Lock()
+		delete(m.up.subs, m.name)
+		m.up.mu.Unlock()
 	}
 	return errors.Join(errs...)
 }

@@ -390,33 +390,109 @@ func TestRemoveLeavesNoDirectory(t *testing.T) {
 	}
 }
 
-// TestNewRemovesStaleGroups: a crashed run (a Manager never closed) leaves
-// a group with a live process; the next New with the same name kills it
-// and removes the group.
-func TestNewRemovesStaleGroups(t *testing.T) {
-	crashed := newManager(t)
-	g, err := crashed.Create("stale", Limits{Pids: 16})
+// TestInstancesShareTheParent: two instances' subtrees under one parent
+// (default settings on one host). New removes nothing; one instance's Close
+// leaves the other's groups alone; Reap removes a dead instance's subtree
+// with its processes; the last Close removes the parent.
+func TestInstancesShareTheParent(t *testing.T) {
+	top := newManager(t)
+	a, err := top.Sub("i-a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := startChild(t, g, "idle", "")
-	c.release()
-	c.expect("ready")
-	dirs := groupDirs(g)
+	ga, err := a.Create("iso", Limits{Pids: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := startChild(t, ga, "idle", "")
+	ca.release()
+	ca.expect("ready")
 
-	m := newManager(t) // same name: testName(t)
-	if _, ok := killedBy(c.wait()); !ok {
-		t.Fatal("stale group's process survived New")
+	// Another process's New with the same name: a's group and child live on.
+	other, err := New(WithName(testName(t)))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, d := range dirs {
+	b, err := other.Sub("i-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gb, err := b.Create("iso", Limits{Pids: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := startChild(t, gb, "idle", "")
+	cb.release()
+	cb.expect("ready")
+	if gone(ca.cmd.Process.Pid) {
+		t.Fatal("a second New killed the first instance's isolate")
+	}
+	names, _ := top.Children()
+	if !slices.Contains(names, "i-a") || !slices.Contains(names, "i-b") {
+		t.Fatalf("children %v, want both instances", names)
+	}
+	if busy, err := top.Populated("i-b"); err != nil || !busy {
+		t.Fatalf("Populated(i-b) = %v, %v", busy, err)
+	}
+	if err := top.Reap("i-a"); !errors.Is(err, ErrExists) {
+		t.Fatalf("Reap of our own live subtree = %v, want ErrExists", err)
+	}
+
+	// b's owner "dies" without Close: a Manager that does not own it reaps it.
+	if err := top.Reap("i-b"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := killedBy(cb.wait()); !ok {
+		t.Fatal("a reaped subtree's process survived")
+	}
+	for _, d := range groupDirs(gb) {
+		if _, err := os.Stat(filepath.Dir(d)); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("reaped subtree %s still there (%v)", filepath.Dir(d), err)
+		}
+	}
+	if gone(ca.cmd.Process.Pid) {
+		t.Fatal("reaping b killed a's isolate")
+	}
+	_ = other.Close() // its parent is still in use by a: stays
+
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := killedBy(ca.wait()); !ok {
+		t.Fatal("a's Close left its isolate running")
+	}
+	parents := parentDirs(top)
+	if err := top.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range parents {
 		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("stale group %s still there after New (%v)", d, err)
+			t.Fatalf("the last Close left the parent %s (%v)", d, err)
 		}
 	}
-	for _, p := range parentDirs(m) {
-		if names, _ := subdirs(p); len(names) != 0 {
-			t.Fatalf("parent %s still has %v", p, names)
-		}
+}
+
+// TestSubtreeIsRecreated: someone removes our subtree; Create recreates it.
+func TestSubtreeIsRecreated(t *testing.T) {
+	top := newManager(t)
+	s, err := top.Sub("i-heal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := top.Reap("i-other"); err != nil { // nothing there: fine
+		t.Fatal(err)
+	}
+	// Remove the (empty) subtree behind the Manager's back.
+	for _, p := range parentDirs(top) {
+		_ = os.Remove(filepath.Join(p, "i-heal"))
+	}
+	g, err := s.Create("iso", Limits{Pids: 16})
+	if err != nil {
+		t.Fatalf("Create after the subtree vanished: %v", err)
+	}
+	if err := g.Remove(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/containerd/cgroups/v3"
@@ -18,8 +19,10 @@ type mount struct {
 	controllers []string // v1 only, from the super options
 }
 
-func readMounts() ([]mount, error) {
-	f, err := os.Open("/proc/self/mountinfo")
+// readMounts parses a mountinfo file (/proc/self/mountinfo in service; a
+// file in a temp tree in tests).
+func readMounts(path string) ([]mount, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +113,16 @@ func layoutOf(ms []mount) string {
 }
 
 // newBackend tries v2, then v1; when neither works the mode is none and
-// Reason says why each was passed over.
-func newBackend(log *slog.Logger, name string) (backend, Detection, error) {
-	ms, err := readMounts()
+// Reason says why each was passed over. procRoot is "/proc/self" in
+// service; tests point it at a temp tree.
+func newBackend(log *slog.Logger, name, procRoot string) (backend, Detection, error) {
+	ms, err := readMounts(filepath.Join(procRoot, "mountinfo"))
 	if err != nil {
 		return nil, Detection{}, fmt.Errorf("cgroup: read mounts: %w", err)
 	}
-	v1Paths, v2Path, err := cgroups.ParseCgroupFileUnified("/proc/self/cgroup")
+	v1Paths, v2Path, err := cgroups.ParseCgroupFileUnified(filepath.Join(procRoot, "cgroup"))
 	if err != nil {
-		return nil, Detection{}, fmt.Errorf("cgroup: read /proc/self/cgroup: %w", err)
+		return nil, Detection{}, fmt.Errorf("cgroup: read %s/cgroup: %w", procRoot, err)
 	}
 	det := Detection{Mode: ModeNone, Layout: layoutOf(ms)}
 	var reasons []string

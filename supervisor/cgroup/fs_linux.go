@@ -214,3 +214,35 @@ func mkdir(dir string) error {
 	}
 	return nil
 }
+
+// rmdirIfEmpty removes a shared parent dir unless it still has child groups
+// (another instance's subtree): the last instance out removes it.
+func rmdirIfEmpty(dir string) error {
+	names, err := subdirs(dir)
+	if err != nil || len(names) > 0 {
+		return err
+	}
+	err = rmdir(dir)
+	if errors.Is(err, unix.EBUSY) || errors.Is(err, unix.ENOTEMPTY) {
+		return nil // someone made a child meanwhile: it is theirs to remove
+	}
+	return err
+}
+
+// populatedTree reports whether any process lives in dir or below it.
+func populatedTree(dir string) (bool, error) {
+	p, err := procs(dir)
+	if err != nil || len(p) > 0 {
+		return len(p) > 0, err
+	}
+	names, err := subdirs(dir)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range names {
+		if ok, err := populatedTree(filepath.Join(dir, n)); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}

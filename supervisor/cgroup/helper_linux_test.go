@@ -128,7 +128,7 @@ func forkPauser() (int, error) {
 // remounted read-only, so nothing is writable; it reports what New made of
 // that. Bind remounts change only this namespace's copy of the mounts.
 func helperNone() int {
-	ms, err := readMounts()
+	ms, err := readMounts("/proc/self/mountinfo")
 	if err != nil {
 		fmt.Println("error", err)
 		return 1

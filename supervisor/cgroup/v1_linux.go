@@ -24,12 +24,14 @@ const userHZ = 100
 
 type v1 struct {
 	log      *slog.Logger
-	memMount string            // where the memory hierarchy is mounted, for Path
-	parents  map[string]string // controller -> <mount><own>/<name>
+	memMount string              // where the memory hierarchy is mounted, for Path
+	parents  map[string]string   // controller -> <mount><own>/<name>[/<sub>]
+	chains   map[string][]string // controller -> the dirs we made down to parents[c]
+	owned    bool                // a Sub: ours alone, removed whole on close
 }
 
 func setupV1(log *slog.Logger, ms []mount, own map[string]string, name string) (*v1, error) {
-	b := &v1{log: log, parents: map[string]string{}}
+	b := &v1{log: log, parents: map[string]string{}, chains: map[string][]string{}}
 	for _, c := range v1Controllers {
 		cg, ok := own[c]
 		if !ok {
@@ -44,6 +46,7 @@ func setupV1(log *slog.Logger, ms []mount, own map[string]string, name string) (
 			return nil, fmt.Errorf("our %s cgroup %s is outside mount %s", c, cg, ms[i].point)
 		}
 		b.parents[c] = filepath.Join(dir, name)
+		b.chains[c] = []string{b.parents[c]}
 		if c == "memory" {
 			b.memMount = ms[i].point
 		}
@@ -60,10 +63,85 @@ func setupV1(log *slog.Logger, ms []mount, own map[string]string, name string) (
 			return nil, err
 		}
 	}
-	if err := b.removeChildren(); err != nil {
-		return nil, fmt.Errorf("remove stale groups: %w", err)
-	}
 	return b, nil
+}
+
+// ensure (re)creates our dirs in every hierarchy.
+func (b *v1) ensure() error {
+	for _, c := range v1Controllers {
+		for _, d := range b.chains[c] {
+			if err := mkdir(d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *v1) sub(name string) (backend, error) {
+	s := &v1{log: b.log, memMount: b.memMount, parents: map[string]string{}, chains: map[string][]string{}, owned: true}
+	for _, c := range v1Controllers {
+		s.parents[c] = filepath.Join(b.parents[c], name)
+		s.chains[c] = append(append([]string(nil), b.chains[c]...), s.parents[c])
+	}
+	if err := s.ensure(); err != nil {
+		return nil, errors.Join(err, s.close())
+	}
+	return s, nil
+}
+
+func (b *v1) children() ([]string, error) { return b.childNames(b.parents) }
+
+// childNames is the union of child group names under dirs (controller -> dir).
+func (b *v1) childNames(dirs map[string]string) ([]string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range v1Controllers {
+		if seen[dirs[c]] {
+			continue
+		}
+		seen[dirs[c]] = true
+		names, err := subdirs(dirs[c])
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if !slices.Contains(ids, n) {
+				ids = append(ids, n)
+			}
+		}
+	}
+	return ids, nil
+}
+
+func (b *v1) populated(name string) (bool, error) {
+	for _, d := range b.group(name).dirs() {
+		if ok, err := populatedTree(d); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+func (b *v1) reap(name string) error { return b.removeTree(b.group(name).dir) }
+
+// removeTree kills and removes the group at dirs (controller -> dir) and
+// every group below it, deepest first.
+func (b *v1) removeTree(dirs map[string]string) error {
+	names, err := b.childNames(dirs)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range names {
+		sub := map[string]string{}
+		for c, d := range dirs {
+			sub[c] = filepath.Join(d, n)
+		}
+		errs = append(errs, b.removeTree(sub))
+	}
+	g := &v1Group{memMount: b.memMount, dir: dirs}
+	return errors.Join(append(errs, g.remove())...)
 }
 
 // dirs are the parent dirs, once each (cpu and cpuacct are often co-mounted).
@@ -85,31 +163,6 @@ func (b *v1) rmdirs(dirs []string) {
 	}
 }
 
-// removeChildren kills and removes every group under our parents: what a
-// crashed run left behind, or what Close must clean.
-func (b *v1) removeChildren() error {
-	var ids []string
-	for _, d := range b.dirs() {
-		names, err := subdirs(d)
-		if err != nil {
-			return err
-		}
-		for _, n := range names {
-			if !slices.Contains(ids, n) {
-				ids = append(ids, n)
-			}
-		}
-	}
-	var errs []error
-	for _, id := range ids {
-		b.log.Info("cgroup v1: removing stale group", "id", id)
-		if err := b.group(id).remove(); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 func (b *v1) group(id string) *v1Group {
 	g := &v1Group{memMount: b.memMount, dir: map[string]string{}}
 	for _, c := range v1Controllers {
@@ -122,7 +175,15 @@ func (b *v1) create(id string, l Limits) (groupImpl, error) {
 	g := b.group(id)
 	var made []string
 	for _, d := range g.dirs() {
-		if err := os.Mkdir(d, 0o755); err != nil {
+		err := os.Mkdir(d, 0o755)
+		if errors.Is(err, os.ErrNotExist) {
+			// Our subtree was removed under us: recreate it, loudly.
+			b.log.Warn("cgroup v1: our parent group vanished; recreating it", "dir", filepath.Dir(d))
+			if err = b.ensure(); err == nil {
+				err = os.Mkdir(d, 0o755)
+			}
+		}
+		if err != nil {
 			b.rmdirs(made)
 			return nil, err
 		}
@@ -135,10 +196,23 @@ func (b *v1) create(id string, l Limits) (groupImpl, error) {
 	return g, nil
 }
 
+// close removes our subtree whole when we own it, then every dir above it
+// that no other instance uses.
 func (b *v1) close() error {
-	err := b.removeChildren()
-	for _, d := range b.dirs() {
-		err = errors.Join(err, rmdir(d))
+	var err error
+	if b.owned {
+		err = b.removeTree(b.parents)
+	}
+	done := map[string]bool{}
+	for _, c := range v1Controllers {
+		ch := b.chains[c]
+		for i := len(ch) - 1; i >= 0; i-- {
+			if (b.owned && i == len(ch)-1) || done[ch[i]] {
+				continue
+			}
+			done[ch[i]] = true
+			err = errors.Join(err, rmdirIfEmpty(ch[i]))
+		}
 	}
 	return err
 }

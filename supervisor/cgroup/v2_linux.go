@@ -19,8 +19,10 @@ var v2Controllers = []string{"memory", "cpu", "pids"}
 
 type v2 struct {
 	log    *slog.Logger
-	mount  string // cgroup2 mount point, for Path
-	parent string // <own>/<name>: the isolates' parent
+	mount  string   // cgroup2 mount point, for Path
+	parent string   // <own>/<name>[/<sub>]: the isolates' parent
+	chain  []string // the dirs we made from the delegation root down to parent
+	owned  bool     // a Sub: ours alone, removed whole on close
 }
 
 func setupV2(log *slog.Logger, ms []mount, cgPath, name string) (*v2, error) {
@@ -58,16 +60,58 @@ func setupV2(log *slog.Logger, ms []mount, cgPath, name string) (*v2, error) {
 		return nil, fmt.Errorf("self-delegation in %s: %w", own, err)
 	}
 	b := &v2{log: log, mount: point, parent: filepath.Join(own, name)}
-	if err := mkdir(b.parent); err != nil {
-		return nil, err
-	}
-	if err := writeFile(filepath.Join(b.parent, "cgroup.subtree_control"), enableList()); err != nil {
-		return nil, errors.Join(err, rmdir(b.parent))
-	}
-	if err := b.removeChildren(); err != nil {
-		return nil, fmt.Errorf("remove stale groups: %w", err)
+	b.chain = []string{b.parent}
+	if err := b.ensure(); err != nil {
+		return nil, errors.Join(err, rmdirIfEmpty(b.parent))
 	}
 	return b, nil
+}
+
+// ensure (re)creates our dirs with the controllers enabled for children.
+func (b *v2) ensure() error {
+	for _, d := range b.chain {
+		if err := mkdir(d); err != nil {
+			return err
+		}
+		if hasControllers(filepath.Join(d, "cgroup.subtree_control")) {
+			continue
+		}
+		if err := writeFile(filepath.Join(d, "cgroup.subtree_control"), enableList()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *v2) sub(name string) (backend, error) {
+	s := &v2{log: b.log, mount: b.mount, parent: filepath.Join(b.parent, name), owned: true}
+	s.chain = append(append([]string(nil), b.chain...), s.parent)
+	if err := s.ensure(); err != nil {
+		return nil, errors.Join(err, rmdirIfEmpty(s.parent))
+	}
+	return s, nil
+}
+
+func (b *v2) children() ([]string, error) { return subdirs(b.parent) }
+
+func (b *v2) populated(name string) (bool, error) {
+	return populatedTree(filepath.Join(b.parent, name))
+}
+
+func (b *v2) reap(name string) error { return b.removeTree(filepath.Join(b.parent, name)) }
+
+// removeTree kills and removes dir and every group below it, deepest first.
+func (b *v2) removeTree(dir string) error {
+	names, err := subdirs(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range names {
+		errs = append(errs, b.removeTree(filepath.Join(dir, n)))
+	}
+	g := &v2Group{mount: b.mount, dir: dir, fdNum: -1}
+	return errors.Join(append(errs, g.remove())...)
 }
 
 func enableList() string {
@@ -140,22 +184,17 @@ func (b *v2) group(id string) *v2Group {
 	return &v2Group{mount: b.mount, dir: filepath.Join(b.parent, id), fdNum: -1}
 }
 
-func (b *v2) removeChildren() error {
-	names, err := subdirs(b.parent)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, n := range names {
-		b.log.Info("cgroup v2: removing stale group", "id", n)
-		errs = append(errs, b.group(n).remove())
-	}
-	return errors.Join(errs...)
-}
-
 func (b *v2) create(id string, l Limits) (groupImpl, error) {
 	g := b.group(id)
-	if err := os.Mkdir(g.dir, 0o755); err != nil {
+	err := os.Mkdir(g.dir, 0o755)
+	if errors.Is(err, os.ErrNotExist) {
+		// Our subtree was removed under us: recreate it, loudly.
+		b.log.Warn("cgroup v2: our parent group vanished; recreating it", "dir", b.parent)
+		if err = b.ensure(); err == nil {
+			err = os.Mkdir(g.dir, 0o755)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	fd, err := unix.Open(g.dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -169,10 +208,21 @@ func (b *v2) create(id string, l Limits) (groupImpl, error) {
 	return g, nil
 }
 
-// close removes our groups and parent; the supervisor leaf stays, since
-// our own processes live there.
+// close removes our subtree whole when we own it, then every dir above it
+// that no other instance uses; the supervisor leaf stays, since our own
+// processes live there.
 func (b *v2) close() error {
-	return errors.Join(b.removeChildren(), rmdir(b.parent))
+	var err error
+	if b.owned {
+		err = b.removeTree(b.parent)
+	}
+	for i := len(b.chain) - 1; i >= 0; i-- {
+		if b.owned && i == len(b.chain)-1 {
+			continue
+		}
+		err = errors.Join(err, rmdirIfEmpty(b.chain[i]))
+	}
+	return err
 }
 
 type v2Group struct {

@@ -8,32 +8,52 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // BLOCK_TIME_ZONE is checked where no zoneinfo is installed
 
 	"github.com/joho/godotenv"
+	"golang.org/x/text/language"
 )
 
 // Config is the supervisor's configuration.
 type Config struct {
-	Host                   string
-	Port                   int
-	RunnerPath             string
-	RunDir                 string
-	MaxIsolates            int
-	PoolSize               int
-	IsolateMemory          int64   // bytes
-	IsolateCPU             float64 // cores
-	IsolatePids            int64
-	ExecTimeout            time.Duration
-	IdleTimeout            time.Duration
-	BodyLimit              int // bytes
-	RateLimit              int // requests per minute per client; 0 disables
-	LogLevel               string
-	CgroupName             string
-	AlertIsolateMemPercent float64
-	AlertTotalMemoryMB     float64
-	AlertCPUPercent        float64
-	AlertCPUWindow         time.Duration
-	AlertCapacityPercent   float64
+	Host           string
+	Port           int
+	RunnerPath     string
+	RunDir         string
+	MaxIsolates    int
+	PoolSize       int
+	PoolMax        int // the pool grows with the rate of new blocks up to this
+	HealthInterval time.Duration
+	IsolateMemory  int64   // bytes
+	IsolateCPU     float64 // cores
+	IsolatePids    int64
+	ExecTimeout    time.Duration
+	// BlockLocale and BlockTimeZone are the defaults of Intl and
+	// toLocale* in every block (BCP 47 tag, IANA zone).
+	BlockLocale, BlockTimeZone string
+	IdleTimeout                time.Duration
+	BodyLimit                  int // bytes
+	RateLimit                  int // requests per minute per client; 0 disables
+	LogLevel                   string
+	CgroupName                 string
+	AlertIsolateMemPercent     float64
+	AlertTotalMemoryMB         float64
+	AlertCPUPercent            float64
+	AlertCPUWindow             time.Duration
+	AlertCapacityPercent       float64
+	// Access control (issue 12).
+	AuthMode       string // local (one built-in tenant, loopback only) or keys
+	TrustedProxies string // addresses or CIDRs whose X-Forwarded-For is believed
+	CookieSecure   bool   // session cookies marked Secure (default: on in keys mode)
+	WSPerTenant    int    // live sockets per tenant; 0 = no cap
+	WSPerAddr      int    // live sockets per client address; 0 = no cap
+	// Output and block bounds (issue 11), bytes.
+	MaxOutputHTMLBytes int
+	MaxOutputCSSBytes  int
+	MaxOutputLogBytes  int
+	MaxBlockBytes      int   // a block as stored: code, data and name
+	MaxBlocks          int   // stored blocks in all
+	MaxStorageBytes    int64 // code, data and outputs of every block
 }
 
 // Getenv looks a variable up.
@@ -61,10 +81,11 @@ func LoadDotEnv(path string, env Getenv) (Getenv, error) {
 func Load(env Getenv) (Config, error) {
 	p := parser{env: env}
 	c := Config{
-		Host:                   p.str("HOST", "0.0.0.0"),
+		Host:                   p.str("HOST", "127.0.0.1"), // AUTH_MODE=local's; the image sets 0.0.0.0 with keys
 		RunDir:                 p.str("RUN_DIR", "/run/symposium"),
 		MaxIsolates:            p.intRange("MAX_ISOLATES", 10, 1, 1000),
 		PoolSize:               p.intRange("POOL_SIZE", 2, 0, 64),
+		HealthInterval:         p.duration("HEALTH_INTERVAL", 30*time.Second),
 		IsolateMemory:          int64(p.intRange("ISOLATE_MEMORY_MB", 128, 16, 16384)) << 20,
 		IsolateCPU:             p.floatRange("ISOLATE_CPU", 1, 0.01, 64),
 		IsolatePids:            int64(p.intRange("ISOLATE_PIDS", 32, 8, 4096)),
@@ -80,12 +101,29 @@ func Load(env Getenv) (Config, error) {
 		AlertCPUWindow:         p.duration("ALERT_CPU_WINDOW", 30*time.Second),
 		AlertCapacityPercent:   p.floatRange("ALERT_CAPACITY_PERCENT", 80, 1, 100),
 	}
+	c.BlockLocale = p.locale("BLOCK_LOCALE", "en-US")
+	c.BlockTimeZone = p.timeZone("BLOCK_TIME_ZONE", "UTC")
 	defPort := 8000
 	if env("K_SERVICE") != "" {
 		defPort = 8080 // Cloud Run's contract
 	}
 	c.Port = p.intRange("PORT", defPort, 1, 65535)
+	c.AuthMode = p.oneOf("AUTH_MODE", "local", "local", "keys")
+	c.TrustedProxies = p.str("TRUSTED_PROXIES", "")
+	c.CookieSecure = p.oneOf("COOKIE_SECURE", map[bool]string{true: "true", false: "false"}[c.AuthMode == "keys"], "true", "false") == "true"
+	c.WSPerTenant = p.intRange("WS_PER_TENANT", 50, 0, 1_000_000)
+	c.WSPerAddr = p.intRange("WS_PER_ADDRESS", 20, 0, 1_000_000)
+	c.MaxOutputHTMLBytes = p.intRange("MAX_OUTPUT_HTML_BYTES", 2<<20, 1024, 1<<30)
+	c.MaxOutputCSSBytes = p.intRange("MAX_OUTPUT_CSS_BYTES", 512<<10, 1024, 1<<30)
+	c.MaxOutputLogBytes = p.intRange("MAX_OUTPUT_LOG_BYTES", 1<<20, 1024, 1<<30)
+	c.MaxBlockBytes = p.intRange("MAX_BLOCK_BYTES", 1<<20, 1024, 1<<20)
+	c.MaxBlocks = p.intRange("MAX_BLOCKS", 1000, 1, 10_000_000)
+	c.MaxStorageBytes = int64(p.intRange("MAX_STORAGE_MB", 1024, 1, 1<<24)) << 20
 	c.RunnerPath = p.str("SANDBOX_RUNNER", defaultRunner())
+	c.PoolMax = p.intRange("POOL_MAX", max(4*c.PoolSize, 8), 0, 256)
+	if c.PoolSize > 0 && c.PoolMax < c.PoolSize {
+		p.errs = append(p.errs, fmt.Sprintf("POOL_MAX=%d: want at least POOL_SIZE (%d)", c.PoolMax, c.PoolSize))
+	}
 	if len(p.errs) > 0 {
 		return Config{}, fmt.Errorf("%w:\n  %s", ErrInvalid, strings.Join(p.errs, "\n  "))
 	}
@@ -99,6 +137,34 @@ func defaultRunner() string {
 		return "sandbox-runner"
 	}
 	return filepath.Join(filepath.Dir(exe), "sandbox-runner")
+}
+
+// locale accepts a well-formed BCP 47 tag, canonicalised (en_us → en-US).
+func (p *parser) locale(k, def string) string {
+	v := strings.TrimSpace(p.env(k))
+	if v == "" {
+		return def
+	}
+	t, err := language.Parse(strings.ReplaceAll(v, "_", "-"))
+	if err != nil {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q: want a BCP 47 language tag such as en-US or de-DE", k, v))
+		return def
+	}
+	return t.String()
+}
+
+// timeZone accepts an IANA zone name (the zone data is compiled in, so this
+// holds in an image without /usr/share/zoneinfo too).
+func (p *parser) timeZone(k, def string) string {
+	v := strings.TrimSpace(p.env(k))
+	if v == "" {
+		return def
+	}
+	if _, err := time.LoadLocation(v); err != nil || v == "Local" {
+		p.errs = append(p.errs, fmt.Sprintf("%s=%q: want an IANA time zone such as UTC or Europe/Berlin", k, v))
+		return def
+	}
+	return v
 }
 
 type parser struct {

@@ -65,3 +65,20 @@ func TestDotEnv(t *testing.T) {
 		t.Fatalf("malformed .env: want ErrInvalid, got %v", err)
 	}
 }
+
+func TestBlockLocaleAndTimeZone(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil || c.BlockLocale != "en-US" || c.BlockTimeZone != "UTC" {
+		t.Fatalf("defaults: %q %q %v", c.BlockLocale, c.BlockTimeZone, err)
+	}
+	c, err = Load(envOf(map[string]string{"BLOCK_LOCALE": "de_de", "BLOCK_TIME_ZONE": "Europe/Berlin"}))
+	if err != nil || c.BlockLocale != "de-DE" || c.BlockTimeZone != "Europe/Berlin" {
+		t.Fatalf("set: %q %q %v", c.BlockLocale, c.BlockTimeZone, err)
+	}
+	_, err = Load(envOf(map[string]string{"BLOCK_LOCALE": "not a locale!", "BLOCK_TIME_ZONE": "Mars/Olympus"}))
+	for _, want := range []string{`BLOCK_LOCALE="not a locale!"`, `BLOCK_TIME_ZONE="Mars/Olympus"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s: %v", want, err)
+		}
+	}
+}

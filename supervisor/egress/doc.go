@@ -1,5 +1,9 @@
 // Package egress performs symposium.fetch(url) on a block's behalf: the
-// supervisor, not the sandbox, makes the request, and only to http(s) hosts
-// on the FETCH_ALLOWLIST, with a timeout, a response size cap and redirects
-// re-checked against the allowlist.
+// supervisor, not the sandbox, makes the request, and only where a rule of
+// FETCH_ALLOWLIST (scheme, host and port) permits it. The address a name
+// resolves to is checked at connect time, after DNS, so an allowlisted name
+// cannot be pointed at loopback, private, link-local or metadata addresses
+// (only a rule naming such an IP literally reaches it), redirects are checked
+// again at every hop, and a script only ever reads "fetch refused" or "fetch
+// failed": the reason goes to the log.
 package egress

@@ -36,27 +36,61 @@ type Factory struct {
 	fetch  Fetcher
 	errs   Classifier
 	logger *slog.Logger
+	limits Limits
+}
+
+// Opt configures New.
+type Opt func(*Factory)
+
+// WithLimits replaces the default per-execution bounds; zero fields keep
+// their default.
+func WithLimits(l Limits) Opt {
+	return func(f *Factory) {
+		d := &f.limits
+		if l.Concurrent > 0 {
+			d.Concurrent = l.Concurrent
+		}
+		if l.Calls > 0 {
+			d.Calls = l.Calls
+		}
+		if l.Bytes > 0 {
+			d.Bytes = l.Bytes
+		}
+		if l.Window > 0 {
+			d.Window = l.Window
+		}
+	}
 }
 
 // New returns a Factory. data or fetch may be nil: the capability then
 // answers "not available".
-func New(data Data, fetch Fetcher, errs Classifier, logger *slog.Logger) *Factory {
+func New(data Data, fetch Fetcher, errs Classifier, logger *slog.Logger, opts ...Opt) *Factory {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Factory{data: data, fetch: fetch, errs: errs, logger: logger}
+	f := &Factory{data: data, fetch: fetch, errs: errs, logger: logger, limits: DefaultLimits}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
 }
 
-// For returns the Host server for one block.
+// For returns the Host server for one block. The server also has
+// BeginExecution (see Execution), to be called before each execution of
+// the isolate it serves.
 func (f *Factory) For(blockID string) sandboxpb.HostServer {
-	return &server{f: f, block: blockID}
+	return &server{f: f, block: blockID, budget: newBudget(f.limits)}
 }
 
 type server struct {
 	sandboxpb.UnimplementedHostServer
-	f     *Factory
-	block string
+	f      *Factory
+	block  string
+	budget *budget
 }
+
+// BeginExecution implements Execution.
+func (s *server) BeginExecution() { s.budget.reset() }
 
 // answer turns an error into a gRPC status whose message a script may read.
 func (s *server) answer(op string, err error) error {
@@ -76,6 +110,11 @@ func (s *server) SaveData(ctx context.Context, r *sandboxpb.SaveDataRequest) (*s
 	if s.f.data == nil {
 		return nil, status.Error(codes.Unimplemented, "block data is not available on this server")
 	}
+	done, err := s.budget.enter(ctx, len(r.GetKey())+len(r.GetValueJson()))
+	if err != nil {
+		return nil, err
+	}
+	defer done(0)
 	if err := s.f.data.Save(ctx, s.block, r.GetKey(), r.GetValueJson()); err != nil {
 		return nil, s.answer("saveData", err)
 	}
@@ -86,7 +125,12 @@ func (s *server) GetData(ctx context.Context, r *sandboxpb.GetDataRequest) (*san
 	if s.f.data == nil {
 		return nil, status.Error(codes.Unimplemented, "block data is not available on this server")
 	}
+	done, err := s.budget.enter(ctx, len(r.GetKey()))
+	if err != nil {
+		return nil, err
+	}
 	v, err := s.f.data.Get(ctx, s.block, r.GetKey())
+	done(len(v))
 	if s.f.errs.NotFound != nil && errors.Is(err, s.f.errs.NotFound) {
 		return &sandboxpb.GetDataResponse{Found: false}, nil
 	}
@@ -100,6 +144,11 @@ func (s *server) DeleteData(ctx context.Context, r *sandboxpb.DeleteDataRequest)
 	if s.f.data == nil {
 		return nil, status.Error(codes.Unimplemented, "block data is not available on this server")
 	}
+	done, err := s.budget.enter(ctx, len(r.GetKey()))
+	if err != nil {
+		return nil, err
+	}
+	defer done(0)
 	if err := s.f.data.Delete(ctx, s.block, r.GetKey()); err != nil {
 		return nil, s.answer("deleteData", err)
 	}
@@ -110,7 +159,12 @@ func (s *server) Fetch(ctx context.Context, r *sandboxpb.FetchRequest) (*sandbox
 	if s.f.fetch == nil {
 		return nil, status.Error(codes.Unimplemented, "fetch is not available on this server")
 	}
+	done, err := s.budget.enter(ctx, len(r.GetUrl()))
+	if err != nil {
+		return nil, err
+	}
 	code, ctype, body, err := s.f.fetch.Fetch(ctx, r.GetUrl())
+	done(len(body) + len(ctype))
 	if err != nil {
 		return nil, s.answer("fetch", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,9 +61,9 @@ func setup(t *testing.T) (*Factory, *httptest.Server) {
 	}))
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
-	f := New(data{bd}, fetch{egress.New([]string{u.Hostname()})}, Classifier{
+	f := New(data{bd}, fetch{egress.New([]egress.Rule{{Scheme: "http", Host: u.Hostname(), Port: port(u)}})}, Classifier{
 		NotFound:   blockdata.ErrNotFound,
-		UserFacing: []error{blockdata.ErrQuota, blockdata.ErrInvalidJSON, blockdata.ErrInvalidKey, egress.ErrNotAllowed, egress.ErrInvalidURL},
+		UserFacing: []error{blockdata.ErrQuota, blockdata.ErrInvalidJSON, blockdata.ErrInvalidKey, egress.ErrRefused, egress.ErrInvalidURL},
 	}, nil)
 	return f, srv
 }
@@ -108,7 +109,7 @@ func TestFetchOnlyAllowlisted(t *testing.T) {
 		t.Fatalf("allowlisted fetch: %v %v", r, err)
 	}
 	_, err = h.Fetch(context.Background(), &sandboxpb.FetchRequest{Url: "http://example.invalid/"})
-	if status.Code(err) != codes.InvalidArgument || !strings.Contains(status.Convert(err).Message(), "allowlist") {
+	if status.Code(err) != codes.InvalidArgument || status.Convert(err).Message() != "fetch refused" {
 		t.Fatalf("refused host: %v", err)
 	}
 }
@@ -122,4 +123,9 @@ func TestInternalErrorsDoNotReachScripts(t *testing.T) {
 	if _, err := h.Fetch(context.Background(), &sandboxpb.FetchRequest{Url: "http://x/"}); status.Code(err) != codes.Unimplemented {
 		t.Fatalf("no fetcher: %v", err)
 	}
+}
+
+func port(u *url.URL) int {
+	n, _ := strconv.Atoi(u.Port())
+	return n
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -16,7 +17,6 @@ import (
 	"github.com/hashicorp/go-plugin/runner"
 
 	"github.com/symposium/symposium/ipc"
-	"github.com/symposium/symposium/ipc/sandboxpb"
 	"github.com/symposium/symposium/supervisor/cgroup"
 )
 
@@ -29,17 +29,35 @@ const (
 	StateDead    State = "dead"
 )
 
-// Isolate is one confined sandbox-runner process and its cgroup.
+// process is the runner process as the runtime needs it; procRunner in
+// service, a fake in unit tests.
+type process interface {
+	Done() <-chan struct{}
+	Pid() int
+	Signal() (syscall.Signal, bool)
+	Kill(ctx context.Context) error // kills and waits for the exit
+	SendKill() error                // kills and returns at once
+}
+
+// cgroupOps bounds concurrent cgroup teardowns: each blocks an OS thread in
+// cgroupfs (a v1 freeze, an rmdir waiting for RCU), and a burst of
+// evictions must not grow the supervisor's threads without bound.
+var cgroupOps = make(chan struct{}, 4)
+
+// Isolate is one confined sandbox-runner process and its cgroup. Its cgroup
+// stays inside the runtime: figures leave it only through a Sample.
 type Isolate struct {
 	ID      string
 	Created time.Time
 
-	client *plugin.Client
-	sb     *ipc.Client
-	proc   *procRunner
-	group  *cgroup.Group
-	limits cgroup.Limits
-	mode   cgroup.Mode
+	client  *plugin.Client // nil for fakes
+	sb      ipc.Sandbox
+	proc    process
+	group   *cgroup.Group // nil for fakes
+	limits  cgroup.Limits
+	mode    cgroup.Mode
+	seccomp ProcessStatus // read once after the handshake: confinement is final by then
+	secOK   bool
 
 	blockID    atomic.Pointer[string]
 	executions atomic.Int64
@@ -56,19 +74,24 @@ type Isolate struct {
 // spawner starts isolates.
 type spawner struct {
 	runnerPath string
-	runDir     string
+	runDir     func() (string, error) // our socket directory, recreated if it vanished
 	cgroups    *cgroup.Manager
 	limits     cgroup.Limits
 	logger     *slog.Logger
 	seq        atomic.Int64
+	ns         nsPolicy
 }
 
 // spawn starts one runner in its own cgroup and waits for its handshake.
-func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
+func (s *spawner) spawn(ctx context.Context) (*Isolate, error) {
+	dir, err := s.runDir()
+	if err != nil {
+		return nil, fmt.Errorf("%w: run dir: %w", ErrSpawn, err)
+	}
 	id := "iso-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "-" + strconv.FormatInt(s.seq.Add(1), 10)
 	group, err := s.cgroups.Create(id, s.limits)
 	if err != nil {
-		return nil, fmt.Errorf("%w: cgroup: %v", ErrSpawn, err)
+		return nil, fmt.Errorf("%w: cgroup: %w", ErrSpawn, err)
 	}
 	iso := s.newIsolate(id, group)
 
@@ -81,11 +104,11 @@ func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
 		StartTimeout:        10 * time.Second,
 		Logger:              hclogTo(slogWriter{s.logger}),
 		SyncStderr:          slogWriter{s.logger}, // a served runner's stderr, relayed over gRPC
-		UnixSocketConfig:    &plugin.UnixSocketConfig{TempDir: s.runDir},
+		UnixSocketConfig:    &plugin.UnixSocketConfig{TempDir: dir},
 		RunnerFunc: func(_ hclogLogger, cmd *exec.Cmd, sockDir string) (runner.Runner, error) {
 			cmd.Path = s.runnerPath
 			cmd.Args = []string{s.runnerPath}
-			r, err := newProcRunner(cmd, sockDir, group, s.limits.MemoryBytes, args, slogWriter{s.logger})
+			r, err := newProcRunner(cmd, sockDir, group, &s.ns, s.limits.MemoryBytes, nil, slogWriter{s.logger})
 			if err != nil {
 				return nil, err
 			}
@@ -97,14 +120,17 @@ func (s *spawner) spawn(ctx context.Context, args ...string) (*Isolate, error) {
 	rpc, err := iso.client.Client()
 	if err != nil {
 		iso.destroy()
-		return nil, fmt.Errorf("%w: %v", ErrSpawn, err)
+		// go-plugin flattens our runner's ErrSpawn into text: say it once.
+		return nil, fmt.Errorf("%w: %s", ErrSpawn, strings.ReplaceAll(err.Error(), ErrSpawn.Error()+": ", ""))
 	}
 	raw, err := rpc.Dispense(ipc.PluginName)
 	if err != nil {
 		iso.destroy()
 		return nil, fmt.Errorf("%w: %v", ErrSpawn, err)
 	}
-	iso.sb = raw.(*ipc.Client)
+	iso.sb = raw.(ipc.Sandbox)
+	iso.seccomp, err = ProcStatus(iso.PID())
+	iso.secOK = err == nil
 	return iso, nil
 }
 
@@ -126,7 +152,7 @@ func (s *spawner) spawnMode(_ context.Context, args ...string) (*Isolate, error)
 	iso := s.newIsolate(id, group)
 	cmd := exec.Command(s.runnerPath, args...)
 	cmd.Env = []string{}
-	r, err := newProcRunner(cmd, "", group, s.limits.MemoryBytes, nil, nil)
+	r, err := newProcRunner(cmd, "", group, &s.ns, s.limits.MemoryBytes, nil, nil)
 	if err == nil {
 		err = r.Start(context.Background())
 	}
@@ -184,18 +210,10 @@ func (i *Isolate) Executions() int64 { return i.executions.Load() }
 // LastUsed is when the isolate last finished an execution.
 func (i *Isolate) LastUsed() time.Time { return time.Unix(0, i.lastUsed.Load()) }
 
-// Group is the isolate's cgroup.
-func (i *Isolate) Group() *cgroup.Group { return i.group }
-
-// CgroupMode is the cgroup version that enforces the isolate's limits.
-func (i *Isolate) CgroupMode() cgroup.Mode { return i.mode }
-
-// Limits are the kernel limits the isolate runs under.
-func (i *Isolate) Limits() cgroup.Limits { return i.limits }
-
 // execute runs one block. Outcomes of the block's own code come back in the
-// Result; an error means the supervisor could not run it at all.
-func (i *Isolate) execute(ctx context.Context, blockID string, code Code, data []byte, timeout time.Duration) *Result {
+// Result; the supervisor always gets one.
+func (i *Isolate) execute(ctx context.Context, req ipc.Request) *Result {
+	blockID, code, timeout := req.BlockID, req.Code, req.Timeout
 	start := time.Now()
 	i.inflight.Add(1)
 	defer func() {
@@ -208,13 +226,7 @@ func (i *Isolate) execute(ctx context.Context, blockID string, code Code, data [
 	// grace and then kills the process, so a wedged runner cannot hold a slot.
 	callCtx, cancel := context.WithTimeout(ctx, timeout+time.Second)
 	defer cancel()
-	resp, err := i.sb.Execute(callCtx, &sandboxpb.ExecuteRequest{
-		BlockId:   blockID,
-		TimeoutMs: timeout.Milliseconds(),
-		Block: &sandboxpb.Block{
-			Html: code.HTML, Css: code.CSS, Javascript: code.JavaScript, Data: data,
-		},
-	})
+	resp, err := i.sb.Execute(callCtx, req)
 	res := &Result{BlockID: blockID, CSS: code.CSS, PID: i.PID()}
 	if err != nil {
 		if callCtx.Err() != nil && ctx.Err() == nil {
@@ -222,26 +234,27 @@ func (i *Isolate) execute(ctx context.Context, blockID string, code Code, data [
 		}
 		res.Kind, res.Message = i.classify(err)
 	} else {
-		res.HTML, res.CSS = resp.GetHtml(), resp.GetCss()
-		res.Logs = make([]Log, len(resp.GetLogs()))
-		for k, l := range resp.GetLogs() {
-			res.Logs[k] = Log{Level: l.GetLevel(), Message: l.GetMessage()}
-		}
+		res.HTML, res.CSS, res.Logs, res.Notices = resp.HTML, resp.CSS, resp.Logs, resp.Notices
 		switch {
-		case resp.GetTimedOut():
+		case resp.TimedOut:
 			res.Kind = KindTimeout
 			res.Message = fmt.Sprintf("the script ran past its %s time limit and was stopped", timeout)
-		case resp.GetError() != nil:
+		case resp.OutOfMemory:
+			res.Kind = KindOOM
+			res.Message = fmt.Sprintf("the script used nearly all of its %d MiB memory limit and was stopped", i.limits.MemoryBytes>>20)
+		case resp.Error != nil:
 			res.Kind = KindScript
-			res.Message = resp.GetError().GetMessage()
-			res.Stack = resp.GetError().GetStack()
+			res.Message = resp.Error.Message
+			res.Stack = resp.Error.Stack
 		default:
 			res.Kind = KindOK
 		}
 	}
-	if u, err := i.group.Usage(); err == nil {
-		res.Memory = u.MemoryBytes
-		res.CPUMicro = u.CPUUsec
+	if i.group != nil {
+		if u, err := i.group.Usage(); err == nil {
+			res.Memory = u.MemoryBytes
+			res.CPUMicro = u.CPUUsec
+		}
 	}
 	res.Duration = float64(time.Since(start).Microseconds()) / 1000
 	return res
@@ -270,7 +283,10 @@ func (i *Isolate) classify(callErr error) (Kind, string) {
 func (i *Isolate) readDeath() {
 	kind, msg := KindCrash, "the isolate exited unexpectedly"
 	sig, signaled := i.proc.Signal()
-	n, _ := i.group.OOMKills()
+	var n uint64
+	if i.group != nil {
+		n, _ = i.group.OOMKills()
+	}
 	switch {
 	case i.killedBy.Load() != nil && *i.killedBy.Load() == KindTimeout:
 		kind, msg = KindTimeout, "the script did not stop at its time limit and its isolate was killed"
@@ -289,14 +305,18 @@ func (i *Isolate) readDeath() {
 // first-execution costs (page faults, lazily built JavaScript prototypes)
 // before a user's block arrives. It does not count as an execution.
 func (i *Isolate) warm() {
-	i.execute(context.Background(), "", Code{HTML: `<p id="w"></p>`, JavaScript: `document.getElementById('w').textContent = 'warm'; console.log(1)`}, nil, time.Second)
+	i.execute(context.Background(), ipc.Request{Code: Code{HTML: `<p id="w"></p>`, JavaScript: `document.getElementById('w').textContent = 'warm'; console.log(1)`}, Timeout: time.Second})
 	i.executions.Store(0)
 }
 
 // kill ends the runner at once (the whole cgroup), remembering why.
 func (i *Isolate) kill(why Kind) {
 	i.killedBy.CompareAndSwap(nil, &why)
-	if err := i.group.Kill(); err != nil && i.proc != nil {
+	var err error = cgroup.ErrNoCgroups
+	if i.group != nil {
+		err = i.group.Kill()
+	}
+	if err != nil && i.proc != nil {
 		_ = i.proc.Kill(context.Background())
 	}
 }
@@ -307,10 +327,14 @@ func (i *Isolate) destroy() {
 	i.killedBy.CompareAndSwap(nil, &ok) // every destroy is on purpose
 	i.closeOnce.Do(func() {
 		if i.group != nil {
+			cgroupOps <- struct{}{}
+			defer func() { <-cgroupOps }()
 			_ = i.group.Kill()
 		}
 		if i.client != nil {
 			i.client.Kill()
+		} else if i.proc != nil {
+			_ = i.proc.Kill(context.Background())
 		}
 		if i.group != nil {
 			_ = i.group.Remove()

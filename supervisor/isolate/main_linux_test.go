@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 func needRoot(t testing.TB) { isolatetest.NeedRoot(t) }
 
 type testEnv struct {
-	mgr    *Manager
+	mgr    *Runtime
 	cg     *cgroup.Manager
 	events chan Event
 }
@@ -50,7 +51,7 @@ func newTestManager(t testing.TB, cfg Config, opts ...Option) *testEnv {
 		default:
 		}
 	}))
-	mgr, err := NewManager(cfg, cg, opts...)
+	mgr, err := New(cfg, cg, opts...)
 	if err != nil {
 		cg.Close()
 		t.Fatal(err)
@@ -58,7 +59,7 @@ func newTestManager(t testing.TB, cfg Config, opts ...Option) *testEnv {
 	env.mgr = mgr
 	t.Cleanup(func() {
 		var pids []int
-		for _, iso := range append(mgr.Isolates(), mgr.Pooled()...) {
+		for _, iso := range append(mgr.isolates(), mgr.pool.list()...) {
 			pids = append(pids, iso.PID())
 		}
 		if err := mgr.Close(); err != nil {
@@ -77,15 +78,40 @@ func newTestManager(t testing.TB, cfg Config, opts ...Option) *testEnv {
 		if _, err := os.Stat(cfg.RunDir); err == nil {
 			t.Errorf("run dir %s left behind", cfg.RunDir)
 		}
+		assertNoCgroup(t, name)
 	})
 	return env
 }
 
 func (e *testEnv) exec(t *testing.T, id, js string) *Result {
 	t.Helper()
-	res, err := e.mgr.Execute(context.Background(), Block{ID: id, Code: Code{HTML: `<div id="x">old</div>`, CSS: "#x{color:red}", JavaScript: js}})
+	res, err := e.mgr.Run(context.Background(), id, Code{HTML: `<div id="x">old</div>`, CSS: "#x{color:red}", JavaScript: js}, nil)
 	if err != nil {
 		t.Fatalf("execute %s: %v", id, err)
 	}
 	return res
+}
+
+// stats reads the kernel's figures for the block's isolate now.
+func (e *testEnv) stats(t testing.TB, block string) cgroup.Stats {
+	t.Helper()
+	iso, ok := e.mgr.find(block)
+	if !ok {
+		t.Fatalf("no live isolate for %s", block)
+	}
+	st, err := iso.group.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// assertNoCgroup fails if a cgroup dir named name is left in any hierarchy.
+func assertNoCgroup(t testing.TB, name string) {
+	t.Helper()
+	for _, pat := range []string{"/sys/fs/cgroup/" + name, "/sys/fs/cgroup/*/" + name, "/sys/fs/cgroup/*/*/" + name, "/sys/fs/cgroup/*/*/*/" + name} {
+		if m, _ := filepath.Glob(pat); len(m) > 0 {
+			t.Errorf("cgroup left behind: %v", m)
+		}
+	}
 }

@@ -1,6 +1,6 @@
 package isolate
 
-import "regexp"
+import "github.com/symposium/symposium/ipc"
 
 // Kind says how an execution ended. Outcomes caused by the block's own code
 // are data, not Go errors: the API answers them with 200 and success=false.
@@ -10,37 +10,31 @@ const (
 	KindOK      Kind = "ok"
 	KindScript  Kind = "script"  // the script threw
 	KindTimeout Kind = "timeout" // the deadline interrupted it, or the supervisor killed it
-	KindOOM     Kind = "oom"     // the kernel's OOM killer ended the runner (cgroup counter)
+	KindOOM     Kind = "oom"     // the kernel's OOM killer ended the runner, or its heap watch stopped the script
 	KindSeccomp Kind = "seccomp" // the runner was killed by SIGSYS
 	KindCrash   Kind = "crash"   // the runner died for any other reason
+	// KindOutputTooLarge: the output passed a size limit; the block
+	// service decides it (the runtime never does), so it is not in Kinds.
+	KindOutputTooLarge Kind = "output_too_large"
 )
 
-// blockID is what every storage backend accepts as a block id.
-var blockID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// Kinds lists every outcome, in a stable order (metrics, tests).
+var Kinds = []Kind{KindOK, KindScript, KindTimeout, KindOOM, KindSeccomp, KindCrash}
 
-// ValidBlockID reports whether id may name a block: 1-64 letters, digits,
-// '_' or '-'. The API and the live socket both check it.
-func ValidBlockID(id string) bool { return blockID.MatchString(id) }
+// Code is a content block's source: the one host-side type, shared with ipc.
+type Code = ipc.Code
 
-// Code is a content block's source.
-type Code struct {
-	HTML       string `json:"html"`
-	CSS        string `json:"css"`
-	JavaScript string `json:"javascript"`
-}
+// Log is one console entry: the one host-side type, shared with ipc.
+type Log = ipc.Log
 
-// Log is one console entry.
-type Log struct {
-	Level   string `json:"level"`
-	Message string `json:"message"`
-}
-
-// Result is what one execution produced.
+// Result is what one execution produced: the one host-side result type,
+// which the block service stores and every transport answers.
 type Result struct {
 	BlockID  string
 	HTML     string
 	CSS      string
 	Logs     []Log
+	Notices  []string // what an author needs to know that a browser would not say
 	Kind     Kind
 	Message  string // human-readable message for a non-OK kind
 	Stack    string
@@ -48,6 +42,17 @@ type Result struct {
 	PID      int
 	Memory   uint64 // cgroup memory.current after the execution, bytes
 	CPUMicro uint64 // cgroup CPU usage so far, microseconds
+	// Page is the sanitised document for the output, built once by the
+	// block service's renderer and stored with it; empty without one.
+	Page    string
+	Removed []Removal // what the sanitiser took out of HTML to build Page
+}
+
+// Removal is one kind of markup the output page's sanitiser removed.
+type Removal struct {
+	What  string `json:"what"`
+	Count int    `json:"count"`
+	Why   string `json:"why"`
 }
 
 // OK reports whether the block ran to completion.

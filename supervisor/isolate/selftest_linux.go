@@ -20,14 +20,18 @@ func (s *spawner) selftest(ctx context.Context) ([]byte, error) {
 	defer group.Remove()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.runnerPath, "selftest")
+	cmd := exec.Command(s.runnerPath, "selftest")
 	cmd.Env = []string{}
-	confineCmd(cmd, s.limits.MemoryBytes)
+	confineCmd(cmd, s.limits.MemoryBytes, s.ns.flags())
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if err := startIn(cmd, group); err != nil {
+	cmd, err = startIn(cmd, group, &s.ns)
+	if err != nil {
 		return nil, err
 	}
+	// The command startIn started may be a copy: bound it here.
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	defer stop()
 	if err := cmd.Wait(); err != nil {
 		return out.Bytes(), fmt.Errorf("selftest: %v: %s", err, bytes.TrimSpace(errOut.Bytes()))
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +28,54 @@ const sandboxUID = 65534
 const namespaces = syscall.CLONE_NEWNET | syscall.CLONE_NEWPID | syscall.CLONE_NEWIPC |
 	syscall.CLONE_NEWUTS | syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP
 
+// namespaceNames are the namespaces above, as health reports them.
+var namespaceNames = []string{"net", "pid", "ipc", "uts", "mount", "cgroup"}
+
+// nsPolicy remembers whether the kernel lets us create namespaces. Without
+// CAP_SYS_ADMIN (an unprivileged container) clone fails with EPERM; the
+// runner then starts without them, still as nobody, with no_new_privs,
+// seccomp, rlimits and death with the supervisor, and the supervisor says
+// so once, loudly, and in health.
+type nsPolicy struct {
+	off    atomic.Bool
+	once   sync.Once
+	logger *slog.Logger
+}
+
+func (p *nsPolicy) flags() uintptr {
+	if p != nil && p.off.Load() {
+		return 0
+	}
+	return namespaces
+}
+
+// names lists the namespaces runners get now.
+func (p *nsPolicy) names() []string {
+	if p.flags() == 0 {
+		return []string{}
+	}
+	return namespaceNames
+}
+
+// Namespaces lists the namespaces runners get now: none once the kernel
+// refused them (health reports it).
+func (r *Runtime) Namespaces() []string {
+	if r.sp == nil {
+		return namespaceNames
+	}
+	return r.sp.ns.names()
+}
+
+func (p *nsPolicy) disable(err error) {
+	p.off.Store(true)
+	p.once.Do(func() {
+		if p.logger != nil {
+			p.logger.Error("NO NAMESPACES: the kernel refused to create them (no CAP_SYS_ADMIN, as in an unprivileged container); runners start without network, PID, IPC, UTS, mount and cgroup namespaces, confined only by uid 65534, no_new_privs, seccomp and rlimits",
+				"err", err)
+		}
+	})
+}
+
 // attacher is the part of a cgroup the spawner needs.
 type attacher interface {
 	FD() (int, bool)
@@ -39,6 +89,7 @@ type attacher interface {
 type procRunner struct {
 	cmd    *exec.Cmd
 	group  attacher
+	ns     *nsPolicy
 	stdout io.ReadCloser
 	stderr io.ReadCloser
 
@@ -53,7 +104,7 @@ type procRunner struct {
 	waitErr  error
 }
 
-func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64, extraArgs []string, stderrLog io.Writer) (*procRunner, error) {
+func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, ns *nsPolicy, memLimit int64, extraArgs []string, stderrLog io.Writer) (*procRunner, error) {
 	// The runner, as nobody, creates its socket in the directory go-plugin made.
 	if sockDir != "" {
 		if err := os.Chown(sockDir, sandboxUID, sandboxUID); err != nil {
@@ -61,8 +112,8 @@ func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64
 		}
 	}
 	cmd.Args = append(cmd.Args, extraArgs...)
-	confineCmd(cmd, memLimit)
-	r := &procRunner{cmd: cmd, group: group, done: make(chan struct{})}
+	confineCmd(cmd, memLimit, ns.flags())
+	r := &procRunner{cmd: cmd, group: group, ns: ns, done: make(chan struct{})}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -85,7 +136,7 @@ func newProcRunner(cmd *exec.Cmd, sockDir string, group attacher, memLimit int64
 
 // confineCmd sets what the kernel gives a runner at birth: namespaces, the
 // unprivileged user, death with the supervisor, and a bare environment.
-func confineCmd(cmd *exec.Cmd, memLimit int64) {
+func confineCmd(cmd *exec.Cmd, memLimit int64, cloneflags uintptr) {
 	cmd.Stdin = nil
 	cmd.Dir = "/"
 	// Transparent huge pages would charge an idle runner 2 MiB per touched
@@ -95,7 +146,7 @@ func confineCmd(cmd *exec.Cmd, memLimit int64) {
 		cmd.Env = append(cmd.Env, "SYMPOSIUM_MEMORY_LIMIT="+strconv.FormatInt(memLimit, 10))
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: namespaces,
+		Cloneflags: cloneflags,
 		Pdeathsig:  syscall.SIGKILL, // runners die with the supervisor
 		Credential: &syscall.Credential{Uid: sandboxUID, Gid: sandboxUID, Groups: []uint32{}},
 		Setsid:     true,
@@ -103,8 +154,23 @@ func confineCmd(cmd *exec.Cmd, memLimit int64) {
 }
 
 // startIn starts cmd inside group: directly with CLONE_INTO_CGROUP on v2;
-// on v1, gated until it has been attached.
-func startIn(cmd *exec.Cmd, group attacher) error {
+// on v1, gated until it has been attached. If the kernel refuses the
+// namespaces (EPERM), ns is told and a copy of cmd without them is started
+// instead; startIn returns the command it started.
+func startIn(cmd *exec.Cmd, group attacher, ns *nsPolicy) (*exec.Cmd, error) {
+	env := cmd.Env
+	err := startOnce(cmd, group)
+	if err == nil || ns == nil || cmd.SysProcAttr.Cloneflags == 0 || !errors.Is(err, syscall.EPERM) {
+		return cmd, err
+	}
+	ns.disable(err)
+	attr := *cmd.SysProcAttr
+	attr.Cloneflags, attr.UseCgroupFD, attr.CgroupFD = 0, false, 0
+	again := &exec.Cmd{Path: cmd.Path, Args: cmd.Args, Env: env, Dir: cmd.Dir, Stdout: cmd.Stdout, Stderr: cmd.Stderr, SysProcAttr: &attr}
+	return again, startOnce(again, group)
+}
+
+func startOnce(cmd *exec.Cmd, group attacher) error {
 	var gate *os.File
 	if fd, ok := group.FD(); ok {
 		cmd.SysProcAttr.UseCgroupFD = true
@@ -123,7 +189,7 @@ func startIn(cmd *exec.Cmd, group attacher) error {
 		if gate != nil {
 			gate.Close()
 		}
-		return fmt.Errorf("%w: %v", ErrSpawn, err)
+		return fmt.Errorf("%w: %w", ErrSpawn, err)
 	}
 	if gate == nil {
 		return nil
@@ -143,7 +209,8 @@ func startIn(cmd *exec.Cmd, group attacher) error {
 }
 
 func (r *procRunner) Start(context.Context) error {
-	err := startIn(r.cmd, r.group)
+	cmd, err := startIn(r.cmd, r.group, r.ns)
+	r.cmd = cmd
 	for _, f := range r.childEnds {
 		f.Close()
 	}
@@ -211,6 +278,13 @@ func (r *procRunner) Kill(context.Context) error {
 	err := r.cmd.Process.Kill()
 	<-r.done
 	return err
+}
+
+func (r *procRunner) SendKill() error {
+	if r.cmd.Process == nil {
+		return os.ErrProcessDone
+	}
+	return r.cmd.Process.Kill()
 }
 
 func (r *procRunner) Pid() int {

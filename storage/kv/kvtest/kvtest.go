@@ -28,6 +28,8 @@ func Run(t *testing.T, newStore func(t *testing.T) kv.Store) {
 		{"SetMany", testSetMany},
 		{"CompareAndSet", testCompareAndSet},
 		{"ConcurrentCompareAndSet", testConcurrentCAS},
+		{"CompareAndWrite", testCompareAndWrite},
+		{"ConcurrentCompareAndWrite", testConcurrentCompareAndWrite},
 		{"BigValues", testBigValues},
 		{"InvalidKeys", testInvalidKeys},
 		{"ContextCancelled", testContextCancelled},
@@ -326,5 +328,105 @@ func testSetMany(t *testing.T, s kv.Store) {
 	}
 	if _, err := s.Get(ctx, "many/c"); !errors.Is(err, kv.ErrNotFound) {
 		t.Fatalf("a rejected SetMany stored part of its entries: %v", err)
+	}
+}
+
+func testCompareAndWrite(t *testing.T, s kv.Store) {
+	ctx := context.Background()
+	sets := func(kvs ...string) []kv.Entry {
+		var out []kv.Entry
+		for i := 0; i < len(kvs); i += 2 {
+			out = append(out, kv.Entry{Key: kvs[i], Value: []byte(kvs[i+1])})
+		}
+		return out
+	}
+	if err := s.CompareAndWrite(ctx, "g", nil, sets("x", "1"), nil); !errors.Is(err, kv.ErrGuardNotWritten) {
+		t.Fatalf("absent guard not written: %v, want ErrGuardNotWritten", err)
+	}
+	wantNotFound(t, s, "x")
+	if err := s.CompareAndWrite(ctx, "g", nil, sets("g", "v1", "a", "A", "b", "B"), nil); err != nil {
+		t.Fatalf("create guard with rows: %v", err)
+	}
+	wantValue(t, s, "g", "v1")
+	wantValue(t, s, "a", "A")
+	wantValue(t, s, "b", "B")
+	if err := s.CompareAndWrite(ctx, "g", nil, sets("g", "v9", "c", "C"), nil); !errors.Is(err, kv.ErrConflict) {
+		t.Fatalf("absent expectation on a present guard: %v, want ErrConflict", err)
+	}
+	if err := s.CompareAndWrite(ctx, "g", []byte("stale"), sets("g", "v2", "c", "C"), []string{"a"}); !errors.Is(err, kv.ErrConflict) {
+		t.Fatalf("stale expectation: %v, want ErrConflict", err)
+	}
+	// Nothing of a refused batch is written.
+	wantNotFound(t, s, "c")
+	wantValue(t, s, "a", "A")
+	wantValue(t, s, "g", "v1")
+	if err := s.CompareAndWrite(ctx, "g", []byte("v1"), sets("g", "v2", "c", "C"), []string{"a", "never-there"}); err != nil {
+		t.Fatalf("matching expectation: %v", err)
+	}
+	wantValue(t, s, "g", "v2")
+	wantValue(t, s, "c", "C")
+	wantNotFound(t, s, "a")
+	// The guard itself may be deleted, with its rows.
+	if err := s.CompareAndWrite(ctx, "g", []byte("v2"), nil, []string{"g", "b", "c"}); err != nil {
+		t.Fatalf("delete guard and rows: %v", err)
+	}
+	for _, k := range []string{"g", "b", "c"} {
+		wantNotFound(t, s, k)
+	}
+	// A present expectation on an absent guard conflicts.
+	if err := s.CompareAndWrite(ctx, "g", []byte("v2"), sets("g", "v3"), nil); !errors.Is(err, kv.ErrConflict) {
+		t.Fatalf("expectation on a deleted guard: %v, want ErrConflict", err)
+	}
+	big := bytes.Repeat([]byte("x"), kv.DefaultMaxValueBytes+1)
+	if err := s.CompareAndWrite(ctx, "g", nil, []kv.Entry{{Key: "g", Value: []byte("v")}, {Key: "big", Value: big}}, nil); !errors.Is(err, kv.ErrTooLarge) {
+		t.Fatalf("batch with an oversized value: %v, want ErrTooLarge", err)
+	}
+	wantNotFound(t, s, "g")
+	if err := s.CompareAndWrite(ctx, "g", nil, sets("g", "v"), []string{""}); !errors.Is(err, kv.ErrInvalidKey) {
+		t.Fatalf("batch deleting an invalid key: %v, want ErrInvalidKey", err)
+	}
+}
+
+// testConcurrentCompareAndWrite: writers racing on one guard each read it,
+// then write guard+1 and a row of their own; every acknowledged write must
+// be visible and the guard must count exactly the acknowledged ones.
+func testConcurrentCompareAndWrite(t *testing.T, s kv.Store) {
+	ctx := context.Background()
+	const writers = 8
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for attempt := 0; ; attempt++ {
+				cur, err := s.Get(ctx, "count")
+				var n int
+				if errors.Is(err, kv.ErrNotFound) {
+					cur = nil
+				} else if err != nil {
+					t.Errorf("Get: %v", err)
+					return
+				} else {
+					fmt.Sscan(string(cur), &n)
+				}
+				err = s.CompareAndWrite(ctx, "count", cur, []kv.Entry{
+					{Key: "count", Value: []byte(fmt.Sprint(n + 1))},
+					{Key: fmt.Sprintf("row/%d", i), Value: []byte("ok")},
+				}, nil)
+				if err == nil {
+					return
+				}
+				if !errors.Is(err, kv.ErrConflict) || attempt > 200 {
+					t.Errorf("writer %d: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	wantValue(t, s, "count", fmt.Sprint(writers))
+	rows, err := s.List(ctx, "row/")
+	if err != nil || len(rows) != writers {
+		t.Fatalf("rows: %d, %v; want %d", len(rows), err, writers)
 	}
 }

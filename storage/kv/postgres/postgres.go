@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -192,6 +193,76 @@ func (s *Store) CompareAndSet(ctx context.Context, key string, expected, value [
 	}
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("%w: key %q", kv.ErrConflict, key)
+	}
+	return nil
+}
+
+// CompareAndWrite implements kv.Store in one transaction. A present guard
+// is locked (SELECT ... FOR UPDATE) before it is compared, so racing writers
+// queue on it and each sees its predecessor's value; an absent guard is
+// claimed by inserting it, which only one of several racers can do.
+func (s *Store) CompareAndWrite(ctx context.Context, guard string, expected []byte, sets []kv.Entry, deletes []string) error {
+	if err := storage.CheckKey(guard); err != nil {
+		return err
+	}
+	if expected == nil && !kv.SetsKey(sets, guard) {
+		return kv.ErrGuardNotWritten
+	}
+	for _, e := range sets {
+		if err := s.checkWrite(e.Key, e.Value); err != nil {
+			return err
+		}
+	}
+	for _, k := range deletes {
+		if err := storage.CheckKey(k); err != nil {
+			return err
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err := pgx.BeginFunc(cctx, s.pool, func(tx pgx.Tx) error {
+		if expected == nil {
+			var guardValue []byte
+			for _, e := range sets {
+				if e.Key == guard {
+					guardValue = e.Value
+				}
+			}
+			tag, err := tx.Exec(cctx, `INSERT INTO `+s.table+` (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, guard, nonNil(guardValue))
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("%w: key %q", kv.ErrConflict, guard)
+			}
+		} else {
+			var cur []byte
+			err := tx.QueryRow(cctx, `SELECT value FROM `+s.table+` WHERE key = $1 FOR UPDATE`, guard).Scan(&cur)
+			if errors.Is(err, pgx.ErrNoRows) || (err == nil && !bytes.Equal(nonNil(cur), expected)) {
+				return fmt.Errorf("%w: key %q", kv.ErrConflict, guard)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		var batch pgx.Batch
+		if len(deletes) > 0 {
+			batch.Queue(`DELETE FROM `+s.table+` WHERE key = ANY($1)`, deletes)
+		}
+		for _, e := range sets {
+			batch.Queue(`INSERT INTO `+s.table+` (key, value) VALUES ($1, $2)
+				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, e.Key, nonNil(e.Value))
+		}
+		if batch.Len() == 0 {
+			return nil
+		}
+		return tx.SendBatch(cctx, &batch).Close()
+	})
+	if errors.Is(err, kv.ErrConflict) {
+		return err
+	}
+	if err != nil {
+		return s.classify(ctx, cctx, "compare-and-write", err)
 	}
 	return nil
 }

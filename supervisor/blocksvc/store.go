@@ -1,44 +1,59 @@
-package isolate
+package blocksvc
 
 import (
 	"context"
+	"regexp"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/symposium/symposium/supervisor/isolate"
 )
 
-// Block is a content block as the manager knows it.
+// Block is a content block as the service knows it.
 type Block struct {
 	ID        string
 	Name      string // display name; defaults to the id
-	Code      Code
+	Code      isolate.Code
 	Data      []byte // JSON text, may be empty
 	UpdatedAt time.Time
+	Live      bool // it has an isolate now (set by List)
 }
 
-// BlockStore keeps blocks and their last output beyond an isolate's life
-// (and, with a shared backend, across supervisor instances). The storage
-// layer implements it; the manager falls back to memory.
-type BlockStore interface {
+func (b Block) equal(o Block) bool {
+	return b.ID == o.ID && b.Name == o.Name && b.Code == o.Code && string(b.Data) == string(o.Data)
+}
+
+// validID is what every storage backend accepts as a block id.
+var validID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidID reports whether id may name a block: 1-64 letters, digits, '_'
+// or '-'. Both transports check it.
+func ValidID(id string) bool { return validID.MatchString(id) }
+
+// Store keeps blocks and their last output beyond an isolate's life (and,
+// with a shared backend, across supervisor instances). The storage layer
+// implements it; the service falls back to memory.
+type Store interface {
 	LoadBlock(ctx context.Context, id string) (Block, bool, error)
 	SaveBlock(ctx context.Context, b Block) error
-	SaveOutput(ctx context.Context, id string, r *Result) error
+	SaveOutput(ctx context.Context, id string, r *isolate.Result) error
 	// SaveRun stores a block and its output in one atomic write.
-	SaveRun(ctx context.Context, b Block, r *Result) error
-	LoadOutput(ctx context.Context, id string) (*Result, bool, error)
+	SaveRun(ctx context.Context, b Block, r *isolate.Result) error
+	LoadOutput(ctx context.Context, id string) (*isolate.Result, bool, error)
 	DeleteBlock(ctx context.Context, id string) error
 	ListBlocks(ctx context.Context) ([]Block, error)
 }
 
-// memStore is the in-process BlockStore used when none is configured.
+// memStore is the in-process Store used when none is configured.
 type memStore struct {
 	mu     sync.RWMutex
 	blocks map[string]Block
-	out    map[string]*Result
+	out    map[string]*isolate.Result
 }
 
 func newMemStore() *memStore {
-	return &memStore{blocks: map[string]Block{}, out: map[string]*Result{}}
+	return &memStore{blocks: map[string]Block{}, out: map[string]*isolate.Result{}}
 }
 
 func (s *memStore) LoadBlock(_ context.Context, id string) (Block, bool, error) {
@@ -55,14 +70,14 @@ func (s *memStore) SaveBlock(_ context.Context, b Block) error {
 	return nil
 }
 
-func (s *memStore) SaveOutput(_ context.Context, id string, r *Result) error {
+func (s *memStore) SaveOutput(_ context.Context, id string, r *isolate.Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.out[id] = r
 	return nil
 }
 
-func (s *memStore) SaveRun(_ context.Context, b Block, r *Result) error {
+func (s *memStore) SaveRun(_ context.Context, b Block, r *isolate.Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.blocks[b.ID] = b
@@ -70,7 +85,7 @@ func (s *memStore) SaveRun(_ context.Context, b Block, r *Result) error {
 	return nil
 }
 
-func (s *memStore) LoadOutput(_ context.Context, id string) (*Result, bool, error) {
+func (s *memStore) LoadOutput(_ context.Context, id string) (*isolate.Result, bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	r, ok := s.out[id]
