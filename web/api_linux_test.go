@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/symposium/symposium/storage/cache/lru"
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/cgroup"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
@@ -27,7 +28,7 @@ func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 type apiEnv struct {
 	url string
 	srv *Server
-	mgr *isolate.Manager
+	mgr *isolate.Runtime
 	mon *monitor.Monitor
 }
 
@@ -43,14 +44,15 @@ func newAPI(t *testing.T, icfg isolate.Config, wcfg Config) *apiEnv {
 	if icfg.Limits.MemoryBytes == 0 {
 		icfg.Limits = cgroup.Limits{MemoryBytes: 128 << 20, CPU: 1, Pids: 32}
 	}
-	mgr, err := isolate.NewManager(icfg, cg)
+	mgr, err := isolate.New(icfg, cg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mon := monitor.New(mgr, monitor.DefaultThresholds())
+	svc := blocksvc.New(mgr)
 	// The real in-process cache keeps output pages: every test below also
 	// proves that a change invalidates the cached page.
-	srv := New(wcfg, mgr, mon, WithPageCache(lru.New()), WithHealth(func(context.Context) map[string]any {
+	srv := New(wcfg, svc, mon, WithPageCache(lru.New()), WithHealth(func(context.Context) map[string]any {
 		return map[string]any{"enforcement": map[string]any{"cgroup": map[string]any{"mode": cg.Detection().Mode}}}
 	}))
 	// A real listener: body limits and errors behave as they do in service.
@@ -234,13 +236,23 @@ func TestBadRequests(t *testing.T) {
 	if status, _, body := e.do(t, "GET", "/api/isolate-stats", nil); status != 400 {
 		t.Errorf("isolate-stats without id: %d %s", status, body)
 	}
-	// A full table answers 503 with Retry-After.
-	if status, _, body := e.do(t, "POST", "/api/execute-content-block", block("one", "1")); status != 200 {
-		t.Fatalf("%d %s", status, body)
-	}
+	// A table whose every isolate is executing answers 503 with Retry-After.
+	done := make(chan int, 1)
+	go func() {
+		status, _, _ := e.do(t, "POST", "/api/execute-content-block", block("one", "const end = Date.now() + 1500; while (Date.now() < end) {}"))
+		done <- status
+	}()
+	time.Sleep(700 * time.Millisecond)
 	status, hdr, body := e.do(t, "POST", "/api/execute-content-block", block("two", "1"))
-	if status != 503 || hdr.Get("Retry-After") == "" {
-		t.Fatalf("full table: %d %v %s", status, hdr, body)
+	if status != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(string(body), "no_capacity") {
+		t.Fatalf("every isolate executing: %d %v %s", status, hdr, body)
+	}
+	if s := <-done; s != 200 {
+		t.Fatalf("the slow block: %d", s)
+	}
+	// Idle now: the new block takes the place of the least recently used.
+	if status, _, body := e.do(t, "POST", "/api/execute-content-block", block("two", "1")); status != 200 {
+		t.Fatalf("after the slow block finished: %d %s", status, body)
 	}
 }
 

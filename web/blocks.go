@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"html"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/microcosm-cc/bluemonday"
 
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/web/sanitize"
 )
 
 // CodeJSON is a block's code in a request; absent fields are nil, so an
@@ -54,8 +55,8 @@ func parseBlockRequest(c *fiber.Ctx) (blockRequest, error) {
 	if dec.More() {
 		return r, fmt.Errorf("%w: the body has trailing data after the JSON object", errBadRequest)
 	}
-	if !isolate.ValidBlockID(r.BlockID) {
-		return r, fmt.Errorf("%w: \"blockId\" is required: 1-64 letters, digits, '_' or '-'", errBadRequest)
+	if msg := BlockIDProblem(`"blockId"`, r.BlockID); msg != "" {
+		return r, fmt.Errorf("%w: %s", errBadRequest, msg)
 	}
 	if len(r.Name) > 200 {
 		return r, fmt.Errorf("%w: \"name\" is longer than 200 characters", errBadRequest)
@@ -96,7 +97,7 @@ func (s *Server) executeBlock(c *fiber.Ctx) error {
 	if r.Code == nil {
 		return badRequest(c, fmt.Errorf("%w: \"code\" is required: an object with \"html\", \"css\" and \"javascript\" strings", errBadRequest))
 	}
-	res, err := s.isolates.Execute(c.UserContext(), isolate.Block{
+	res, err := s.blocks.Execute(c.UserContext(), blocksvc.Block{
 		ID:   r.BlockID,
 		Name: r.Name,
 		Code: isolate.Code{HTML: str(r.Code.HTML), CSS: str(r.Code.CSS), JavaScript: str(r.Code.JavaScript)},
@@ -111,34 +112,21 @@ func (s *Server) updateBlock(c *fiber.Ctx) error {
 	if err != nil {
 		return badRequest(c, err)
 	}
-	var p isolate.Patch
+	var p blocksvc.Patch
 	if r.Code != nil {
 		p.HTML, p.CSS, p.JavaScript = r.Code.HTML, r.Code.CSS, r.Code.JavaScript
 	}
 	p.Data = r.Data
-	res, err := s.isolates.Update(c.UserContext(), r.BlockID, p)
+	res, err := s.blocks.Update(c.UserContext(), r.BlockID, p)
 	return s.answer(c, res, err)
 }
 
-// answer turns a result or error into the API's JSON.
+// answer turns a result into the API's JSON; an error goes to the error
+// handler, which maps it as every transport does (ProblemFor).
 func (s *Server) answer(c *fiber.Ctx, res *isolate.Result, err error) error {
-	switch {
-	case errors.Is(err, isolate.ErrUnknownBlock):
-		return apiError(c, fiber.StatusNotFound, "not_found", "no content block with that id; create it with POST /api/execute-content-block")
-	case errors.Is(err, isolate.ErrCapacity):
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return apiError(c, fiber.StatusServiceUnavailable, "no_capacity", "every isolate is in use; try again in a few seconds")
-	case errors.Is(err, isolate.ErrStorage):
-		s.logger.Error("block storage", "err", err)
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return apiError(c, fiber.StatusServiceUnavailable, "storage_unavailable", "block storage is not answering; try again shortly")
-	case errors.Is(err, isolate.ErrClosed):
-		c.Set(fiber.HeaderRetryAfter, "5")
-		return apiError(c, fiber.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
-	case err != nil:
+	if err != nil {
 		return err
 	}
-	s.prom.observe(res)
 	return c.JSON(NewResult(res))
 }
 
@@ -150,9 +138,13 @@ type Result struct {
 	HTML       string        `json:"html"`
 	CSS        string        `json:"css"`
 	Logs       []isolate.Log `json:"logs"`
+	Notices    []string      `json:"notices"`
 	DurationMs float64       `json:"durationMs"`
 	Isolate    ResultIsolate `json:"isolate"`
 	Error      *ResultError  `json:"error,omitempty"`
+	// Removed is what the output page's sanitiser took out of the HTML,
+	// and why, so the UI can say it.
+	Removed []isolate.Removal `json:"removed"`
 }
 
 // ResultIsolate is the kernel's figures for the isolate that ran a block.
@@ -171,10 +163,17 @@ type ResultError struct {
 
 // NewResult builds the answer for one execution.
 func NewResult(res *isolate.Result) Result {
-	r := Result{Success: res.OK(), BlockID: res.BlockID, HTML: res.HTML, CSS: res.CSS, Logs: res.Logs,
+	r := Result{Success: res.OK(), BlockID: res.BlockID, HTML: res.HTML, CSS: res.CSS, Logs: res.Logs, Notices: res.Notices,
 		DurationMs: res.Duration, Isolate: ResultIsolate{PID: res.PID, MemoryBytes: res.Memory, CPUMicros: res.CPUMicro}}
 	if r.Logs == nil {
 		r.Logs = []isolate.Log{}
+	}
+	if r.Notices == nil {
+		r.Notices = []string{}
+	}
+	r.Removed = res.Removed
+	if r.Removed == nil {
+		r.Removed = []isolate.Removal{}
 	}
 	if !res.OK() {
 		r.Error = &ResultError{Kind: res.Kind, Message: res.Message, Stack: res.Stack}
@@ -189,47 +188,63 @@ func badRequest(c *fiber.Ctx, err error) error {
 // deleteBlock: DELETE /api/content-block/:id
 func (s *Server) deleteBlock(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !isolate.ValidBlockID(id) {
+	if !blocksvc.ValidID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
-	if err := s.isolates.Terminate(c.UserContext(), id); err != nil {
-		return s.answer(c, nil, err)
+	if err := s.blocks.Delete(c.UserContext(), id); err != nil {
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// outputPolicy keeps markup and styling and drops anything active. The CSP
-// sent with the page is the second wall.
-var outputPolicy = func() *bluemonday.Policy {
-	p := bluemonday.UGCPolicy()
-	p.AllowAttrs("class", "id", "style", "title", "role").Globally()
-	p.AllowDataAttributes()
-	p.AllowElements("section", "article", "header", "footer", "nav", "main", "aside", "figure", "figcaption", "mark", "small", "time", "span", "div")
-	return p
-}()
+// outputCSP is the sanitiser's CSP (no script, no network load), framed
+// by this app only.
+// sandbox gives the page an opaque origin even opened on its own, so it can
+// never act as the app (its cookies, its API) whatever slipped through.
+const outputCSP = "sandbox; " + sanitize.CSP + "; frame-ancestors 'self'"
 
-// outputCSP forbids scripts and every network load.
-const outputCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+// pagesBuilt counts output pages built, so a test can tell that a GET
+// serves the stored page rather than sanitising again.
+var pagesBuilt atomic.Int64
+
+// RenderPage builds the sanitised output page of a block with internal id
+// id: the block service's renderer (blocksvc.WithRenderer), called once
+// per output. The title is the block's public id.
+func RenderPage(id, body, css string) (string, []isolate.Removal) {
+	pagesBuilt.Add(1)
+	_, public := SplitID(id)
+	page, removed := sanitize.Page(public, body, css)
+	out := make([]isolate.Removal, len(removed))
+	for i, r := range removed {
+		out[i] = isolate.Removal{What: r.What, Count: r.Count, Why: r.Why}
+	}
+	return page, out
+}
 
 // blockOutput: GET /api/content-block-output/:id, a complete document for an iframe.
 func (s *Server) blockOutput(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !isolate.ValidBlockID(id) {
+	if !blocksvc.ValidID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
 	ctx := c.UserContext()
-	res, err := s.isolates.Output(ctx, id)
-	if errors.Is(err, isolate.ErrUnknownBlock) {
+	res, err := s.blocks.Output(ctx, id)
+	if errors.Is(err, blocksvc.ErrUnknownBlock) {
 		return apiError(c, fiber.StatusNotFound, "not_found", "no output for that block yet; execute it first")
 	}
 	if err != nil {
-		return s.answer(c, nil, err)
+		return err
 	}
 	c.Set(fiber.HeaderContentSecurityPolicy, outputCSP)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Type("html", "utf-8")
-	// The sanitiser is the costly part; its result is cached under a key
+	if res.Page != "" {
+		// Built once when the output was made, stored with it.
+		return c.SendString(res.Page)
+	}
+	// An output stored without its page (before pages were stored, or by
+	// a service without a renderer): the sanitiser's result is cached under a key
 	// made of the output itself, so a changed block needs no invalidation,
 	// on this instance or any other sharing the cache.
 	key := pageKey(id, res)
@@ -259,27 +274,19 @@ func pageKey(id string, res *isolate.Result) string {
 }
 
 func outputDocument(id string, res *isolate.Result) string {
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
-	b.WriteString(html.EscapeString(id))
-	b.WriteString("</title>\n<style>")
-	// A style element ends at the first "</style": keep the block's CSS inside it.
-	b.WriteString(strings.ReplaceAll(res.CSS, "</", "<\\/"))
-	b.WriteString("</style></head>\n<body>")
-	b.WriteString(outputPolicy.Sanitize(res.HTML))
-	b.WriteString("</body></html>\n")
-	return b.String()
+	page, _ := RenderPage(id, res.HTML, res.CSS)
+	return page
 }
 
 // listBlocks: GET /api/content-blocks
 func (s *Server) listBlocks(c *fiber.Ctx) error {
-	blocks, err := s.isolates.Blocks(c.UserContext())
+	blocks, err := s.blocks.List(c.UserContext())
 	if err != nil {
-		return s.answer(c, nil, err)
+		return err
 	}
-	live := map[string]bool{}
-	for _, iso := range s.isolates.Isolates() {
-		live[iso.BlockID()] = true
+	blocks, next, err := page(blocks, c.Query("cursor"), c.Query("limit"))
+	if err != nil {
+		return badRequest(c, fmt.Errorf("%w: %w", errBadRequest, err))
 	}
 	out := make([]fiber.Map, 0, len(blocks))
 	for _, b := range blocks {
@@ -292,18 +299,18 @@ func (s *Server) listBlocks(c *fiber.Ctx) error {
 			data = b.Data
 		}
 		out = append(out, fiber.Map{
-			"blockId": b.ID, "name": name, "updatedAt": b.UpdatedAt, "live": live[b.ID],
+			"blockId": b.ID, "name": name, "updatedAt": b.UpdatedAt, "live": b.Live,
 			"code": fiber.Map{"html": b.Code.HTML, "css": b.Code.CSS, "javascript": b.Code.JavaScript},
 			"data": data,
 		})
 	}
-	return c.JSON(fiber.Map{"blocks": out})
+	return c.JSON(fiber.Map{"blocks": out, "nextCursor": next})
 }
 
 // renameBlock: PATCH /api/content-block/:id {"name": "..."}
 func (s *Server) renameBlock(c *fiber.Ctx) error {
 	id := c.Params("id")
-	if !isolate.ValidBlockID(id) {
+	if !blocksvc.ValidID(id) {
 		return badRequest(c, fmt.Errorf("%w: invalid block id", errBadRequest))
 	}
 	var r struct {
@@ -312,8 +319,8 @@ func (s *Server) renameBlock(c *fiber.Ctx) error {
 	if err := json.Unmarshal(c.Body(), &r); err != nil || r.Name == nil || strings.TrimSpace(*r.Name) == "" || len(*r.Name) > 200 {
 		return badRequest(c, fmt.Errorf("%w: send {\"name\": \"...\"} with 1-200 characters", errBadRequest))
 	}
-	if err := s.isolates.Rename(c.UserContext(), id, strings.TrimSpace(*r.Name)); err != nil {
-		return s.answer(c, nil, err)
+	if err := s.blocks.Rename(c.UserContext(), id, strings.TrimSpace(*r.Name)); err != nil {
+		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

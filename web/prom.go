@@ -12,34 +12,20 @@ import (
 	"github.com/symposium/symposium/supervisor/isolate"
 )
 
-// promMetrics exposes the kernel figures of every isolate, read at scrape
-// time, plus execution counts and latencies by outcome.
+// promMetrics exposes the one sample at scrape time: every isolate's kernel
+// figures, and the runtime's execution counts and latencies by outcome
+// (counted in the runtime, so REST and WebSocket runs alike).
 type promMetrics struct {
 	reg     *prometheus.Registry
-	execs   *prometheus.CounterVec
-	latency *prometheus.HistogramVec
 	handler fiber.Handler
 }
 
-func newPromMetrics(iso Isolates) *promMetrics {
+func newPromMetrics(met Metrics) *promMetrics {
 	p := &promMetrics{reg: prometheus.NewRegistry()}
-	p.execs = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "symposium_executions_total", Help: "Content block executions by outcome.",
-	}, []string{"outcome"})
-	p.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "symposium_execution_duration_seconds",
-		Help:    "End-to-end execution time in the supervisor, by outcome.",
-		Buckets: []float64{.0002, .0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-	}, []string{"outcome"})
-	p.reg.MustRegister(p.execs, p.latency, isolateCollector{iso},
+	p.reg.MustRegister(sampleCollector{met},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p.handler = adaptor.HTTPHandler(promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{}))
 	return p
-}
-
-func (p *promMetrics) observe(r *isolate.Result) {
-	p.execs.WithLabelValues(string(r.Kind)).Inc()
-	p.latency.WithLabelValues(string(r.Kind)).Observe(r.Duration / 1000)
 }
 
 func (s *Server) prometheus(c *fiber.Ctx) error { return s.prom.handler(c) }
@@ -54,23 +40,33 @@ var (
 	descThrottle = prometheus.NewDesc("symposium_isolate_cpu_throttled_seconds_total", "Time the isolate was throttled by its CPU quota.", labels, nil)
 	descPids     = prometheus.NewDesc("symposium_isolate_pids", "Tasks (threads) in the isolate's cgroup.", labels, nil)
 	descExecs    = prometheus.NewDesc("symposium_isolate_executions_total", "Executions run by the isolate.", labels, nil)
+	descRuns     = prometheus.NewDesc("symposium_executions_total", "Content block executions by outcome, from every transport.", []string{"outcome"}, nil)
+	descLatency  = prometheus.NewDesc("symposium_execution_duration_seconds", "End-to-end execution time in the supervisor, by outcome.", []string{"outcome"}, nil)
+	descLive     = prometheus.NewDesc("symposium_isolates", "Live isolates bound to blocks.", nil, nil)
+	descMax      = prometheus.NewDesc("symposium_isolates_max", "MAX_ISOLATES: the bound on live isolates.", nil, nil)
+	descBusy     = prometheus.NewDesc("symposium_isolates_executing", "Isolates executing at the sample.", nil, nil)
+	descPooled   = prometheus.NewDesc("symposium_pool_ready", "Pre-started runners waiting for a block.", nil, nil)
+	descHealthy  = prometheus.NewDesc("symposium_runtime_healthy", "1 when a runner was started or served within the health interval.", nil, nil)
 )
 
-type isolateCollector struct{ iso Isolates }
+type sampleCollector struct{ met Metrics }
 
-func (isolateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMem, descMemPeak, descMemLimit, descOOM, descCPU, descThrottle, descPids, descExecs} {
+func (sampleCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descMem, descMemPeak, descMemLimit, descOOM, descCPU, descThrottle, descPids, descExecs,
+		descRuns, descLatency, descLive, descMax, descBusy, descPooled, descHealthy} {
 		ch <- d
 	}
 }
 
-func (c isolateCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, iso := range c.iso.Isolates() {
-		st, err := iso.Group().Stats()
-		if err != nil {
+func (c sampleCollector) Collect(ch chan<- prometheus.Metric) {
+	smp := c.met.Latest()
+	for _, is := range smp.Isolates {
+		lv := []string{is.BlockID, is.ID, strconv.Itoa(is.PID)}
+		ch <- prometheus.MustNewConstMetric(descExecs, prometheus.CounterValue, float64(is.Executions), lv...)
+		if !is.StatsOK {
 			continue
 		}
-		lv := []string{iso.BlockID(), iso.ID, strconv.Itoa(iso.PID())}
+		st := is.Stats
 		ch <- prometheus.MustNewConstMetric(descMem, prometheus.GaugeValue, float64(st.MemoryCurrent), lv...)
 		ch <- prometheus.MustNewConstMetric(descMemPeak, prometheus.GaugeValue, float64(st.MemoryPeak), lv...)
 		ch <- prometheus.MustNewConstMetric(descMemLimit, prometheus.GaugeValue, float64(st.MemoryLimit), lv...)
@@ -78,6 +74,24 @@ func (c isolateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descCPU, prometheus.CounterValue, float64(st.CPUUsageUsec)/1e6, lv...)
 		ch <- prometheus.MustNewConstMetric(descThrottle, prometheus.CounterValue, float64(st.ThrottledUsec)/1e6, lv...)
 		ch <- prometheus.MustNewConstMetric(descPids, prometheus.GaugeValue, float64(st.PidsCurrent), lv...)
-		ch <- prometheus.MustNewConstMetric(descExecs, prometheus.CounterValue, float64(iso.Executions()), lv...)
 	}
+	for _, o := range smp.Outcomes {
+		ch <- prometheus.MustNewConstMetric(descRuns, prometheus.CounterValue, float64(o.Count), string(o.Kind))
+		buckets := make(map[float64]uint64, len(isolate.LatencyBuckets))
+		for i, b := range isolate.LatencyBuckets {
+			if i < len(o.Buckets) {
+				buckets[b] = o.Buckets[i]
+			}
+		}
+		ch <- prometheus.MustNewConstHistogram(descLatency, o.Count, o.SumSeconds, buckets, string(o.Kind))
+	}
+	ch <- prometheus.MustNewConstMetric(descLive, prometheus.GaugeValue, float64(len(smp.Isolates)))
+	ch <- prometheus.MustNewConstMetric(descMax, prometheus.GaugeValue, float64(smp.MaxIsolates))
+	ch <- prometheus.MustNewConstMetric(descBusy, prometheus.GaugeValue, float64(smp.Executing))
+	ch <- prometheus.MustNewConstMetric(descPooled, prometheus.GaugeValue, float64(smp.Pooled))
+	healthy := 0.0
+	if smp.Health.OK {
+		healthy = 1
+	}
+	ch <- prometheus.MustNewConstMetric(descHealthy, prometheus.GaugeValue, healthy)
 }

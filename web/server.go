@@ -4,33 +4,39 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
+	"github.com/symposium/symposium/web/auth"
+	"github.com/symposium/symposium/web/netguard"
 )
 
-// Isolates is what the API needs of the isolate manager.
-type Isolates interface {
-	Execute(ctx context.Context, b isolate.Block) (*isolate.Result, error)
-	Update(ctx context.Context, id string, p isolate.Patch) (*isolate.Result, error)
-	Terminate(ctx context.Context, id string) error
+// Blocks is what the API needs of the block service; the live WebSocket
+// needs the same, so both transports share one behaviour.
+type Blocks interface {
+	Execute(ctx context.Context, b blocksvc.Block) (*isolate.Result, error)
+	Update(ctx context.Context, id string, p blocksvc.Patch) (*isolate.Result, error)
+	Delete(ctx context.Context, id string) error
 	Output(ctx context.Context, id string) (*isolate.Result, error)
-	Blocks(ctx context.Context) ([]isolate.Block, error)
+	List(ctx context.Context) ([]blocksvc.Block, error)
 	Rename(ctx context.Context, id, name string) error
-	Find(id string) (*isolate.Isolate, bool)
-	Isolates() []*isolate.Isolate
-	Config() isolate.Config
+	Save(ctx context.Context, b blocksvc.Block) error // a draft: stored, not run
 }
 
-// Metrics is what the API needs of the monitor.
+// Metrics is what the API needs of the monitor: its one sample, which
+// carries the runtime's, feeds /api/metrics, /metrics, isolate stats and
+// the runtime's health alike.
 type Metrics interface {
 	Latest() monitor.Sample
+	Sample() monitor.Sample // one taken now
 	Alerts() []monitor.Alert
 }
 
@@ -48,19 +54,22 @@ type HealthFunc func(ctx context.Context) map[string]any
 // Config of the HTTP layer.
 type Config struct {
 	BodyLimit int // bytes; default 1 MiB
-	RateLimit int // requests per minute per client on the block endpoints; 0 disables
+	RateLimit int // requests per minute per tenant and client address, every entry point; 0 disables
 }
 
 // Server is the fiber application.
 type Server struct {
-	app      *fiber.App
-	isolates Isolates
-	metrics  Metrics
-	health   HealthFunc
-	pages    PageCache
-	logger   *slog.Logger
-	prom     *promMetrics
-	started  time.Time
+	app     *fiber.App
+	blocks  Blocks
+	metrics Metrics
+	health  HealthFunc
+	pages   PageCache
+	logger  *slog.Logger
+	prom    *promMetrics
+	started time.Time
+	auth    *auth.Authenticator
+	proxies auth.Proxies
+	limiter *auth.Limiter
 }
 
 // Option configures a Server.
@@ -72,17 +81,32 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l }
 // WithPageCache caches rendered output pages.
 func WithPageCache(c PageCache) Option { return func(s *Server) { s.pages = c } }
 
+// WithAuth sets who may do what (default: AUTH_MODE=local, one built-in
+// tenant, no sign-in).
+func WithAuth(a *auth.Authenticator) Option { return func(s *Server) { s.auth = a } }
+
+// WithProxies names the proxies whose X-Forwarded-For is believed.
+func WithProxies(p auth.Proxies) Option { return func(s *Server) { s.proxies = p } }
+
+// WithLimiter shares a rate limiter with the live hub (default: one of
+// Config.RateLimit a minute, for this server alone).
+func WithLimiter(l *auth.Limiter) Option { return func(s *Server) { s.limiter = l } }
+
 // WithHealth adds health sections.
 func WithHealth(h HealthFunc) Option { return func(s *Server) { s.health = h } }
 
 // New builds the application and its routes.
-func New(cfg Config, iso Isolates, met Metrics, opts ...Option) *Server {
+func New(cfg Config, svc Blocks, met Metrics, opts ...Option) *Server {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = 1 << 20
 	}
-	s := &Server{isolates: iso, metrics: met, logger: slog.New(slog.DiscardHandler), started: time.Now()}
+	s := &Server{blocks: scoped{svc}, metrics: met, logger: slog.New(slog.DiscardHandler), started: time.Now(),
+		limiter: auth.NewLimiter(cfg.RateLimit)}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.auth == nil {
+		s.auth, _ = auth.New(context.Background(), auth.ModeLocal, nil, nil) // local mode needs no store
 	}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             cfg.BodyLimit,
@@ -93,33 +117,36 @@ func New(cfg Config, iso Isolates, met Metrics, opts ...Option) *Server {
 		IdleTimeout:           2 * time.Minute,
 	})
 	s.app.Use(recover.New())
-	s.prom = newPromMetrics(iso)
+	s.prom = newPromMetrics(met)
 
-	blocks := []fiber.Handler{}
-	if cfg.RateLimit > 0 {
-		blocks = append(blocks, limiter.New(limiter.Config{
-			Max:        cfg.RateLimit,
-			Expiration: time.Minute,
-			LimitReached: func(c *fiber.Ctx) error {
-				c.Set(fiber.HeaderRetryAfter, "60")
-				return apiError(c, fiber.StatusTooManyRequests, "rate_limited",
-					"too many requests from this client; wait a minute and try again")
-			},
-		}))
-	}
+	// Everything but the health probe needs a principal; /ws is checked here
+	// too, before the hub's upgrade, so a socket belongs to a tenant.
+	s.app.Use(s.guard)
+	limited := s.limit
 	api := s.app.Group("/api")
-	api.Post("/execute-content-block", append(blocks, s.executeBlock)...)
-	api.Post("/update-content-block", append(blocks, s.updateBlock)...)
-	api.Delete("/content-block/:id", append(blocks, s.deleteBlock)...)
-	api.Patch("/content-block/:id", append(blocks, s.renameBlock)...)
+	api.Post("/session", limited, s.signIn)
+	api.Delete("/session", s.signOut)
+	api.Get("/session", s.whoami)
+	api.Post("/execute-content-block", limited, s.executeBlock)
+	api.Post("/update-content-block", limited, s.updateBlock)
+	api.Delete("/content-block/:id", limited, s.deleteBlock)
+	api.Patch("/content-block/:id", limited, s.renameBlock)
+	api.Put("/content-block/:id", limited, s.saveDraft)
 	api.Get("/content-blocks", s.listBlocks)
 	api.Get("/content-block-output/:id", s.blockOutput)
+	api.Get("/content-block-result/:id", s.blockResult)
 	api.Get("/metrics", s.apiMetrics)
 	api.Get("/isolate-stats", s.isolateStats)
 	api.Get("/health", s.healthz)
-	s.app.Get("/metrics", s.prometheus)
+	s.app.Get("/metrics", s.adminOnly, s.prometheus)
 	return s
 }
+
+// Limiter is the one rate limiter, for the live hub's messages.
+func (s *Server) Limiter() *auth.Limiter { return s.limiter }
+
+// Auth is the authenticator, for the live hub's per-message re-checks.
+func (s *Server) Auth() *auth.Authenticator { return s.auth }
 
 // App exposes the fiber app, for mounting the UI and the WebSocket.
 func (s *Server) App() *fiber.App { return s.app }
@@ -127,14 +154,37 @@ func (s *Server) App() *fiber.App { return s.app }
 // Registry is the Prometheus registry, for other collectors.
 func (s *Server) Registry() *prometheus.Registry { return s.prom.reg }
 
-// Listen serves on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+// Listen serves on addr until Shutdown; see Serve.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// Serve serves on ln (one handed over by the start-up placeholder, say)
+// until Shutdown, behind a guarded listener: Accept errors are retried with
+// a backoff and connections are capped.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.app.Listener(netguard.New(ln, netguard.Config{Logger: s.logger}))
+}
 
 // Shutdown stops accepting and waits for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
-// errorHandler answers every error as JSON without internals.
+// errorHandler answers every error as JSON without internals: the service's
+// through the one mapping both transports use, fiber's by status.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if p, ok := ProblemFor(err); ok {
+		if p.Status >= 500 && p.Code != "no_capacity" && p.Code != "shutting_down" {
+			s.logger.Error("request failed", "path", c.Path(), "err", err)
+		}
+		if p.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(p.RetryAfter))
+		}
+		return apiError(c, p.Status, p.Code, p.Message)
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := "error"

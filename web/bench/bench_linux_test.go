@@ -66,7 +66,7 @@ type server struct {
 	name string
 }
 
-func freePort(b *testing.B) int {
+func freePort(b testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -76,7 +76,7 @@ func freePort(b *testing.B) int {
 }
 
 // start runs the supervisor with env and waits for its first healthy answer.
-func start(b *testing.B, env ...string) (*server, time.Duration) {
+func start(b testing.TB, env ...string) (*server, time.Duration) {
 	b.Helper()
 	isolatetest.NeedRoot(b)
 	port := freePort(b)
@@ -116,7 +116,7 @@ func start(b *testing.B, env ...string) (*server, time.Duration) {
 // dataDir is where the benchmarked server keeps its embedded store:
 // BENCH_DATA_DIR (e.g. a tmpfs, to take disk syncs out of the figures) or
 // a temporary directory on the test's disk.
-func dataDir(b *testing.B) string {
+func dataDir(b testing.TB) string {
 	if d := os.Getenv("BENCH_DATA_DIR"); d != "" {
 		dir, err := os.MkdirTemp(d, "bench-")
 		if err != nil {
@@ -232,6 +232,34 @@ func BenchmarkNewBlock(b *testing.B) {
 					reportLatency(b, lat)
 				})
 			}
+		})
+	}
+}
+
+// BenchmarkNewBlockFullTable executes blocks never seen before while the
+// table is full of idle isolates (MAX_ISOLATES=10): each one evicts the
+// least recently used isolate and takes a pooled runner. The same 60 ms
+// pause as BenchmarkNewBlock/pool lets the pool refill.
+func BenchmarkNewBlockFullTable(b *testing.B) {
+	s, _ := start(b, "POOL_SIZE=4", "MAX_ISOLATES=10", "IDLE_TIMEOUT=1h")
+	for _, name := range []string{"text", "list100"} {
+		b.Run(name, func(b *testing.B) {
+			for i := 0; i < 10; i++ {
+				s.execute(b, body(fmt.Sprintf("fill-%s-%d", name, i), name))
+			}
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				payload := body(fmt.Sprintf("full-%s-%d", name, i), name)
+				time.Sleep(60 * time.Millisecond)
+				b.StartTimer()
+				t0 := time.Now()
+				s.execute(b, payload)
+				lat = append(lat, time.Since(t0))
+			}
+			b.StopTimer()
+			reportLatency(b, lat)
 		})
 	}
 }

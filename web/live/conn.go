@@ -17,19 +17,24 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/web"
+	"github.com/symposium/symposium/web/auth"
 )
 
-// Isolates is what the hub needs of the isolate manager.
-type Isolates interface {
-	Execute(ctx context.Context, b isolate.Block) (*isolate.Result, error)
-	Update(ctx context.Context, id string, p isolate.Patch) (*isolate.Result, error)
-	Terminate(ctx context.Context, id string) error
+// Blocks is what the hub needs of the block service: the same service the
+// REST API calls, so a block behaves alike on both transports.
+type Blocks interface {
+	Execute(ctx context.Context, b blocksvc.Block) (*isolate.Result, error)
+	Update(ctx context.Context, id string, p blocksvc.Patch) (*isolate.Result, error)
+	Delete(ctx context.Context, id string) error
 	Rename(ctx context.Context, id, name string) error
 }
 
-// Mount serves the WebSocket at /ws, running commands on iso.
-func (h *Hub) Mount(app *fiber.App, iso Isolates) {
+// Mount serves the WebSocket at /ws, running commands on iso (the block
+// service itself: the hub maps ids per tenant as the REST API does).
+func (h *Hub) Mount(app *fiber.App, iso Blocks) {
 	app.Get("/ws", h.checkUpgrade, websocket.New(func(c *websocket.Conn) { h.serve(c, iso) }))
 }
 
@@ -45,40 +50,86 @@ func (h *Hub) checkUpgrade(c *fiber.Ctx) error {
 			return fiber.NewError(fiber.StatusForbidden, "cross-origin WebSocket refused")
 		}
 	}
+	// Refuse before upgrading where we can; serve re-checks under the lock.
+	p, ip := h.who(func(k string) any { return c.Locals(k) })
+	h.mu.Lock()
+	over := h.over(p, ip)
+	h.mu.Unlock()
+	if over {
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return fiber.NewError(fiber.StatusTooManyRequests, "too many live connections from this tenant or address; close a tab and try again")
+	}
 	return c.Next()
+}
+
+// who is the principal and client address the server's guard left on the
+// upgrade request; with no guard (a bare app) the local tenant and the peer.
+func (h *Hub) who(locals func(string) any) (auth.Principal, string) {
+	p, ok := locals(web.LocalPrincipal).(auth.Principal)
+	if !ok {
+		p = auth.Principal{Tenant: auth.LocalTenant, Admin: true}
+	}
+	ip, _ := locals(web.LocalClientIP).(string)
+	return p, ip
+}
+
+// over reports whether one more socket of p from ip passes a cap; h.mu held.
+func (h *Hub) over(p auth.Principal, ip string) bool {
+	return (h.perTenant > 0 && h.byTenant[p.Tenant] >= h.perTenant) || (h.perAddr > 0 && ip != "" && h.byAddr[ip] >= h.perAddr)
 }
 
 // client is one connected tab.
 type client struct {
-	conn   *fastws.Conn // not the contrib wrapper: that is pooled and reused after serve returns
-	remote string
-	send   chan []byte
-	topics atomic.Uint32
-	done   chan struct{}
-	once   sync.Once
-	code   int // close code and reason, written before done is closed
-	reason string
+	conn      *fastws.Conn // not the contrib wrapper: that is pooled and reused after serve returns
+	remote    string
+	principal auth.Principal
+	ip        string // behind trusted proxies, as the guard saw it
+	authz     string // credentials of the upgrade, re-checked on every command
+	cookie    string
+	send      chan []byte
+	topics    atomic.Uint32
+	done      chan struct{}
+	once      sync.Once
+	code      int // close code and reason, written before done is closed
+	reason    string
 }
 
 func (c *client) wants(t topic) bool { return topic(c.topics.Load())&t != 0 }
 
 // kill asks serve to end the connection and returns at once: the hub must
 // never wait on a tab's socket.
-func (c *client) kill(code int, reason string) {
+// kill ends the client once; it reports whether this call was the one.
+func (c *client) kill(code int, reason string) (first bool) {
 	c.once.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.done)
+		first = true
 	})
+	return first
 }
 
-func (h *Hub) serve(conn *websocket.Conn, iso Isolates) {
+func (h *Hub) serve(conn *websocket.Conn, iso Blocks) {
 	c := &client{conn: conn.Conn, remote: conn.IP(), send: make(chan []byte, h.queue), done: make(chan struct{})}
+	c.principal, c.ip = h.who(func(k string) any { return conn.Locals(k) })
+	c.authz, _ = conn.Locals(web.LocalAuthz).(string)
+	c.cookie, _ = conn.Locals(web.LocalCookie).(string)
+	if c.ip == "" {
+		c.ip = c.remote
+	}
 	c.topics.Store(uint32(allTopics))
-	ctx, cancel := context.WithCancel(h.ctx)
+	ctx, cancel := context.WithCancel(web.WithPrincipal(h.ctx, c.principal))
 	defer cancel()
 
 	h.mu.Lock()
+	if h.over(c.principal, c.ip) {
+		h.mu.Unlock()
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation,
+			"too many live connections from this tenant or address"), time.Now().Add(time.Second))
+		return
+	}
 	h.clients[c] = struct{}{}
+	h.byTenant[c.principal.Tenant]++
+	h.byAddr[c.ip]++
 	h.mu.Unlock()
 	h.reply(c, helloMsg{Type: "hello", Instance: h.instance, MaxMessage: h.maxMessage, Topics: topicList(allTopics)})
 
@@ -97,6 +148,12 @@ func (h *Hub) serve(conn *websocket.Conn, iso Isolates) {
 
 	h.mu.Lock()
 	delete(h.clients, c)
+	if h.byTenant[c.principal.Tenant]--; h.byTenant[c.principal.Tenant] <= 0 {
+		delete(h.byTenant, c.principal.Tenant)
+	}
+	if h.byAddr[c.ip]--; h.byAddr[c.ip] <= 0 {
+		delete(h.byAddr, c.ip)
+	}
 	h.mu.Unlock()
 	c.kill(websocket.CloseNormalClosure, "")
 	// fasthttp and the contrib package reuse the connection objects once we
@@ -125,7 +182,7 @@ func (h *Hub) writeLoop(c *client) {
 	}
 }
 
-func (h *Hub) readLoop(ctx context.Context, c *client, iso Isolates) {
+func (h *Hub) readLoop(ctx context.Context, c *client, iso Blocks) {
 	idle := 2*h.pingEvery + h.writeWait
 	_ = c.conn.SetReadDeadline(time.Now().Add(idle))
 	c.conn.SetPongHandler(func(string) error { return c.conn.SetReadDeadline(time.Now().Add(idle)) })
@@ -169,12 +226,32 @@ func (h *Hub) reply(c *client, msg any) {
 
 // handle runs one command. Commands of one tab run in order; the UI sends
 // its next edit only when the previous result arrived.
-func (h *Hub) handle(ctx context.Context, c *client, iso Isolates, b []byte) {
+func (h *Hub) handle(ctx context.Context, c *client, iso Blocks, b []byte) {
 	r, err := parseRequest(b)
 	if err != nil {
 		h.reply(c, errorMsg{Type: "error", Ref: r.Ref, Code: "invalid_message", Message: errText(err)})
 		return
 	}
+	if h.identify != nil {
+		// A revoked key ends the socket at its next command, as REST's.
+		p, err := h.identify(ctx, c.authz, c.cookie)
+		if err != nil || p.Tenant != c.principal.Tenant {
+			if !errors.Is(err, auth.ErrUnauthenticated) && err != nil {
+				h.logger.Warn("live: key store", "err", err)
+			}
+			h.reply(c, errorMsg{Type: "error", Ref: r.Ref, Code: "unauthenticated", Message: auth.ErrUnauthenticated.Error()})
+			c.kill(websocket.ClosePolicyViolation, "signed out")
+			return
+		}
+	}
+	if r.Type != "subscribe" {
+		if err := h.limiter.Take(auth.Key(c.principal, c.ip)); err != nil {
+			h.fail(c, r.Ref, err)
+			return
+		}
+	}
+	public := r.BlockID
+	r.BlockID = web.InternalID(c.principal.Tenant, r.BlockID)
 	switch r.Type {
 	case "subscribe":
 		var t topic
@@ -186,11 +263,11 @@ func (h *Hub) handle(ctx context.Context, c *client, iso Isolates, b []byte) {
 	case "execute", "update":
 		var res *isolate.Result
 		if r.Type == "execute" {
-			res, err = iso.Execute(ctx, isolate.Block{ID: r.BlockID, Name: deref(r.Name),
+			res, err = iso.Execute(ctx, blocksvc.Block{ID: r.BlockID, Name: deref(r.Name),
 				Code: isolate.Code{HTML: deref(r.Code.HTML), CSS: deref(r.Code.CSS), JavaScript: deref(r.Code.JavaScript)},
 				Data: r.Data})
 		} else {
-			p := isolate.Patch{Data: r.Data}
+			p := blocksvc.Patch{Data: r.Data}
 			if r.Code != nil {
 				p.HTML, p.CSS, p.JavaScript = r.Code.HTML, r.Code.CSS, r.Code.JavaScript
 			}
@@ -200,42 +277,40 @@ func (h *Hub) handle(ctx context.Context, c *client, iso Isolates, b []byte) {
 			h.fail(c, r.Ref, err)
 			return
 		}
+		res = web.PublicResult(res)
 		h.reply(c, newResult(r.Ref, res))
 		h.share(c, newResult("", res))
 	case "delete":
-		if err := iso.Terminate(ctx, r.BlockID); err != nil {
+		if err := iso.Delete(ctx, r.BlockID); err != nil {
 			h.fail(c, r.Ref, err)
 			return
 		}
-		h.reply(c, blockMsg{Type: "deleted", Ref: r.Ref, BlockID: r.BlockID})
-		h.share(c, blockMsg{Type: "deleted", BlockID: r.BlockID})
+		h.reply(c, blockMsg{Type: "deleted", Ref: r.Ref, BlockID: public})
+		h.share(c, blockMsg{Type: "deleted", BlockID: public})
 	case "rename":
 		if err := iso.Rename(ctx, r.BlockID, *r.Name); err != nil {
 			h.fail(c, r.Ref, err)
 			return
 		}
-		h.reply(c, blockMsg{Type: "renamed", Ref: r.Ref, BlockID: r.BlockID, Name: *r.Name})
-		h.share(c, blockMsg{Type: "renamed", BlockID: r.BlockID, Name: *r.Name})
+		h.reply(c, blockMsg{Type: "renamed", Ref: r.Ref, BlockID: public, Name: *r.Name})
+		h.share(c, blockMsg{Type: "renamed", BlockID: public, Name: *r.Name})
 	}
 }
 
-// fail answers a manager error in words, never with internals.
+// fail answers a service error in words, never with internals, through
+// the one mapping the REST API uses too.
 func (h *Hub) fail(c *client, ref string, err error) {
-	m := errorMsg{Type: "error", Ref: ref}
-	switch {
-	case errors.Is(err, isolate.ErrUnknownBlock):
-		m.Code, m.Message = "not_found", "no content block with that id"
-	case errors.Is(err, isolate.ErrCapacity):
-		m.Code, m.Message = "no_capacity", "every isolate is in use; try again in a few seconds"
-	case errors.Is(err, isolate.ErrClosed):
-		m.Code, m.Message = "shutting_down", "the server is shutting down"
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		return // the tab went away
-	default:
-		h.logger.Error("live: command failed", "err", err)
-		m.Code, m.Message = "internal", "internal error; see the server log"
 	}
-	h.reply(c, m)
+	p, ok := web.ProblemFor(err)
+	if !ok {
+		h.logger.Error("live: command failed", "err", err)
+		p = web.Internal
+	} else if p.Status >= 500 && p.Code != "no_capacity" && p.Code != "shutting_down" {
+		h.logger.Error("live: command failed", "err", err)
+	}
+	h.reply(c, errorMsg{Type: "error", Ref: ref, Code: p.Code, Message: p.Message, RetryAfter: p.RetryAfter})
 }
 
 func errText(err error) string {

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/cgroup"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
@@ -24,8 +26,16 @@ var runnerPath string
 
 func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 
-// newManager is a real isolate manager with a real runner and cgroups.
-func newManager(t *testing.T) *isolate.Manager {
+// newManager is a real block service over a real isolate runtime, with a
+// real runner and cgroups.
+func newManager(t *testing.T) *blocksvc.Service {
+	t.Helper()
+	svc, _ := newStack(t)
+	return svc
+}
+
+// newStack is newManager with the runtime under the service.
+func newStack(t *testing.T) (*blocksvc.Service, *isolate.Runtime) {
 	t.Helper()
 	isolatetest.NeedRoot(t)
 	name := fmt.Sprintf("symposium-livetest-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
@@ -33,7 +43,7 @@ func newManager(t *testing.T) *isolate.Manager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := isolate.NewManager(isolate.Config{RunnerPath: runnerPath, RunDir: "/run/" + name, PoolSize: 1,
+	mgr, err := isolate.New(isolate.Config{RunnerPath: runnerPath, RunDir: "/run/" + name, PoolSize: 1,
 		Limits: cgroup.Limits{MemoryBytes: 128 << 20, CPU: 1, Pids: 32}}, cg)
 	if err != nil {
 		cg.Close()
@@ -43,11 +53,11 @@ func newManager(t *testing.T) *isolate.Manager {
 		mgr.Close()
 		cg.Close()
 	})
-	return mgr
+	return blocksvc.New(mgr), mgr
 }
 
 // serveHub mounts h on a fiber app listening on 127.0.0.1 and returns the ws URL.
-func serveHub(t *testing.T, h *Hub, iso Isolates) string {
+func serveHub(t *testing.T, h *Hub, iso Blocks) string {
 	t.Helper()
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	h.Mount(app, iso)
@@ -226,7 +236,8 @@ func (h *Hub) liveCount() int {
 // A tab that stops reading is disconnected once its queue is full; the hub
 // never waits for it, and a tab that reads gets every message.
 func TestSlowClientIsDisconnected(t *testing.T) {
-	h := New(WithQueueSize(4))
+	var logs lockedBuffer
+	h := New(WithQueueSize(4), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	url := serveHub(t, h, nil)
 	slow := dial(t, url)
 	fast := dial(t, url)
@@ -285,7 +296,29 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 	}
 	fast.conn.Close()
 	wg.Wait()
+	// One line for the drop, however many messages found its queue full.
+	if n := strings.Count(logs.String(), "client too slow"); n != 1 {
+		t.Fatalf("the drop was logged %d times, want once:\n%s", n, logs.String())
+	}
 	t.Logf("slow tab disconnected after %d messages (%d MiB)", sent, sent*64>>10)
+}
+
+// lockedBuffer is a log sink the hub's goroutines may share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // redisClient is the real Redis at 127.0.0.1:6379; absent, the test skips

@@ -83,8 +83,8 @@ func parseRequest(b []byte) (request, error) {
 	if r.Topics != nil {
 		return r, invalid("\"topics\" belongs to subscribe only")
 	}
-	if !isolate.ValidBlockID(r.BlockID) {
-		return r, invalid("\"blockId\" is required: 1-64 letters, digits, '_' or '-'")
+	if msg := web.BlockIDProblem(`"blockId"`, r.BlockID); msg != "" {
+		return r, invalid("%s", msg)
 	}
 	if r.Name != nil && (len(*r.Name) > 200 || (r.Type == "rename" && strings.TrimSpace(*r.Name) == "")) {
 		return r, invalid("\"name\" must be 1-200 characters")
@@ -145,10 +145,11 @@ type blockMsg struct {
 }
 
 type errorMsg struct {
-	Type    string `json:"type"`
-	Ref     string `json:"ref,omitempty"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Type       string `json:"type"`
+	Ref        string `json:"ref,omitempty"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	RetryAfter int    `json:"retryAfter,omitempty"` // seconds, as the REST API's Retry-After
 }
 
 type helloMsg struct {
@@ -188,16 +189,21 @@ type isolateFigures struct {
 	CPUPercent    float64 `json:"cpuPercent"`
 }
 
+// systemFigures are the machine's, sent to admins only.
+type systemFigures struct {
+	CPUCount    int        `json:"cpuCount"`
+	CPUPercent  float64    `json:"cpuPercent"` // the machine: every process
+	LoadAverage [3]float64 `json:"loadAverage"`
+	RSSMB       float64    `json:"rssMB"`
+	HeapUsedMB  float64    `json:"heapUsedMB"`
+	// SupervisorCPUPercent is the supervisor process alone (share of all cores).
+	SupervisorCPUPercent float64 `json:"supervisorCPUPercent"`
+}
+
 type metricsMsg struct {
-	Type   string    `json:"type"`
-	Time   time.Time `json:"time"`
-	System struct {
-		CPUCount    int        `json:"cpuCount"`
-		CPUPercent  float64    `json:"cpuPercent"`
-		LoadAverage [3]float64 `json:"loadAverage"`
-		RSSMB       float64    `json:"rssMB"`
-		HeapUsedMB  float64    `json:"heapUsedMB"`
-	} `json:"system"`
+	Type          string           `json:"type"`
+	Time          time.Time        `json:"time"`
+	System        *systemFigures   `json:"system,omitempty"`
 	TotalMemoryMB float64          `json:"totalMemoryMB"`
 	Isolates      []isolateFigures `json:"isolates"`
 }

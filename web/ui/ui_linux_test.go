@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/cgroup"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
@@ -42,6 +43,13 @@ func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 // enforced is what /api/health reports as kernelEnforced.
 func startStack(t *testing.T, execTimeout time.Duration, enforced bool) string {
 	t.Helper()
+	return startStackMax(t, execTimeout, enforced, 0)
+}
+
+// startStackMax is startStack with at most maxIsolates isolates bound to
+// blocks at once (0: the default), to make the server refuse runs.
+func startStackMax(t *testing.T, execTimeout time.Duration, enforced bool, maxIsolates int) string {
+	t.Helper()
 	isolatetest.NeedRoot(t)
 	name := fmt.Sprintf("symposium-uitest-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
 	cg, err := cgroup.New(cgroup.WithName(name))
@@ -49,15 +57,16 @@ func startStack(t *testing.T, execTimeout time.Duration, enforced bool) string {
 		t.Fatal(err)
 	}
 	hub := live.New()
-	mgr, err := isolate.NewManager(isolate.Config{
-		RunnerPath: runnerPath, RunDir: "/run/" + name, PoolSize: 1, ExecTimeout: execTimeout,
+	rt, err := isolate.New(isolate.Config{
+		RunnerPath: runnerPath, RunDir: "/run/" + name, PoolSize: 1, ExecTimeout: execTimeout, MaxIsolates: maxIsolates,
 		Limits: cgroup.Limits{MemoryBytes: 256 << 20, CPU: 1, Pids: 32},
 	}, cg, isolate.WithEvents(hub.Event))
 	if err != nil {
 		cg.Close()
 		t.Fatal(err)
 	}
-	mon := monitor.New(mgr, monitor.DefaultThresholds(), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
+	svc := blocksvc.New(rt)
+	mon := monitor.New(rt, monitor.DefaultThresholds(), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
 	ctx, stop := context.WithCancel(context.Background())
 	go mon.Run(ctx)
 	enf := map[string]any{"cgroup": map[string]any{"mode": cg.Detection().Mode}, "kernelEnforced": enforced}
@@ -65,11 +74,11 @@ func startStack(t *testing.T, execTimeout time.Duration, enforced bool) string {
 		enf["cgroup"] = map[string]any{"mode": cgroup.ModeNone}
 		enf["warning"] = "memory, CPU and process limits are NOT kernel-enforced: only rlimits and the wall-clock kill apply"
 	}
-	srv := web.New(web.Config{}, mgr, mon, web.WithHealth(func(context.Context) map[string]any {
+	srv := web.New(web.Config{}, svc, mon, web.WithHealth(func(context.Context) map[string]any {
 		return map[string]any{"enforcement": enf}
 	}))
 	ui.Mount(srv.App())
-	hub.Mount(srv.App(), mgr)
+	hub.Mount(srv.App(), svc)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +88,7 @@ func startStack(t *testing.T, execTimeout time.Duration, enforced bool) string {
 		stop()
 		hub.Close()
 		srv.Shutdown(context.Background())
-		mgr.Close()
+		rt.Close()
 		cg.Close()
 	})
 	return "http://" + ln.Addr().String()
@@ -136,15 +145,28 @@ func waitFor(t *testing.T, ctx context.Context, what, js string) {
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(c, chromedp.Poll[bool](js, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v; page says: %s", what, js, err, eval[string](t, ctx, `document.body.innerText.slice(0, 1500)`))
+		t.Fatalf("waiting for %s (%s): %v; page says: %s", what, js, err, eval[string](t, ctx, `['save-state', 'run-status', 'run-error', 'logs', 'notice'].map((id) => id + ': ' + (document.getElementById(id)?.innerText || '').slice(0, 400)).join('\n')`))
 	}
 }
 
-// typeInto replaces an editor's text by typing it, as a person would.
+// editorLang maps the editors' element ids to the page's language names.
+var editorLang = map[string]string{"code-html": "html", "code-css": "css", "code-js": "javascript", "code-data": "data"}
+
+// typeInto replaces an editor's text. The text goes in as one change through
+// the editor view, the path every keystroke takes (keys themselves are
+// tested in TestEditorKeys; typed code would be re-indented and
+// auto-closed as a person's is).
 func typeInto(t *testing.T, ctx context.Context, id, text string) {
 	t.Helper()
-	eval[bool](t, ctx, fmt.Sprintf(`(document.getElementById(%q).value = "", true)`, id))
-	step(t, ctx, "type into "+id, chromedp.SendKeys(chromedp.ID(id), text))
+	lang := editorLang[id]
+	eval[bool](t, ctx, fmt.Sprintf(`(() => { const tab = document.getElementById('tab-' + %q); tab.click();
+		const v = window.symposium.views[%q]; v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: %q}, userEvent: 'input.paste'}); return true; })()`, lang, lang, text))
+}
+
+// editorText reads an editor's text.
+func editorText(t *testing.T, ctx context.Context, lang string) string {
+	t.Helper()
+	return eval[string](t, ctx, fmt.Sprintf(`window.symposium.views[%q].state.doc.toString()`, lang))
 }
 
 // previewHTML reads the preview frame's document through the DevTools
@@ -225,21 +247,6 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-func screenshot(t *testing.T, ctx context.Context) {
-	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
-	dir := filepath.Join(repoRoot(), "test-artifacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ui.png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 	base := startStack(t, 3*time.Second, true)
 	ctx := browser(t)
@@ -252,7 +259,7 @@ func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 	}
 
 	// Create a block: it opens and runs its template.
-	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.ID("code-js")))
+	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.CSS("#code-html .cm-content")))
 	blockID := eval[string](t, ctx, `document.querySelector('#block-list li.active').dataset.blockId`)
 	waitPreview(t, ctx, "Hello, world!")
 
@@ -293,7 +300,7 @@ func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 	if got := eval[string](t, ctx, `(() => { try { return String(document.getElementById('preview').contentWindow.document); } catch (e) { return e.name; } })()`); got != "SecurityError" {
 		t.Errorf("cross-frame document access: want SecurityError, got %q", got)
 	}
-	if title := eval[string](t, ctx, `document.title`); title != "Symposium" {
+	if title := eval[string](t, ctx, `document.title`); strings.Contains(title, "pwned") {
 		t.Errorf("the block changed the page title: %q", title)
 	}
 
@@ -301,6 +308,8 @@ func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 	waitFor(t, ctx, "the isolate row", fmt.Sprintf(`!!document.querySelector('#isolate-rows tr[data-block-id=%q]')`, blockID))
 	before, _, _ := isolateFigures(t, ctx, blockID)
 	rssBefore := eval[string](t, ctx, `document.getElementById('fig-rss').textContent`)
+	// The runner runs the HTML's inline scripts too: take the hostile markup out.
+	typeInto(t, ctx, "code-html", `<p id="x">heavy</p>`)
 	typeInto(t, ctx, "code-js", `globalThis.keep = []; for (let i = 0; i < 100000; i++) keep.push({i: i, s: 'item ' + i}); console.log('kept ' + keep.length)`)
 	waitFor(t, ctx, "the heavy run's log", `document.getElementById('logs').textContent.includes('kept 100000')`)
 	var peakMem, peakCPU float64
@@ -325,7 +334,6 @@ func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 	typeInto(t, ctx, "code-js", `function inner() { throw new TypeError('bad value here') }
 inner()`)
 	waitFor(t, ctx, "the script error", `document.getElementById('run-error').dataset.kind === 'script' && document.getElementById('run-error').textContent.includes('bad value here') && !!document.querySelector('#run-error pre')`)
-	screenshot(t, ctx)
 
 	// Rename through the list, checked against the REST API.
 	waitFor(t, ctx, "the rename button clicked", fmt.Sprintf(`(() => { const b = document.querySelector('#block-list li[data-block-id=%q] .rename'); if (b) b.click(); return !!b })()`, blockID))
@@ -386,7 +394,8 @@ func TestUnenforcedLimitsBanner(t *testing.T) {
 func TestPageServedWithCSP(t *testing.T) {
 	app := fiber.New()
 	ui.Mount(app)
-	for path, typ := range map[string]string{"/": "text/html", "/ui/app.js": "javascript", "/ui/style.css": "text/css", "/ui/live.js": "javascript", "/ui/chart.js": "javascript"} {
+	for path, typ := range map[string]string{"/": "text/html", "/ui/app.js": "javascript", "/ui/style.css": "text/css", "/ui/live.js": "javascript",
+		"/ui/chart.js": "javascript", "/ui/editor.js": "javascript", "/ui/examples.js": "javascript", "/ui/theme.js": "javascript", "/ui/favicon.svg": "image/svg+xml"} {
 		resp, err := app.Test(httptest.NewRequest("GET", path, nil))
 		if err != nil {
 			t.Fatal(err)
@@ -394,6 +403,11 @@ func TestPageServedWithCSP(t *testing.T) {
 		csp := resp.Header.Get("Content-Security-Policy")
 		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), typ) || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
 			t.Errorf("%s: %d %q CSP %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), csp)
+		}
+	}
+	for _, path := range []string{"/favicon.ico", "/favicon.svg"} {
+		if resp, _ := app.Test(httptest.NewRequest("GET", path, nil)); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" {
+			t.Errorf("%s: %d %q", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 	}
 	if resp, _ := app.Test(httptest.NewRequest("GET", "/ui/missing.js", nil)); resp.StatusCode != 404 {
@@ -411,7 +425,7 @@ func TestReconnectsAfterOutage(t *testing.T) {
 
 	step(t, ctx, "open the page through the proxy", chromedp.Navigate("http://"+proxy.Addr()+"/"), chromedp.WaitVisible(chromedp.ID("new-block")))
 	waitFor(t, ctx, "the live connection", `document.getElementById('conn').textContent === 'live'`)
-	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.ID("code-js")))
+	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.CSS("#code-html .cm-content")))
 	waitPreview(t, ctx, "Hello, world!")
 
 	proxy.Cut()

@@ -1,0 +1,6 @@
+package netguard
+
+import "errors"
+
+// ErrClosed is returned by Accept once the listener is closed.
+var ErrClosed = errors.New("netguard: listener closed")
