@@ -30,7 +30,7 @@ func TestShellcheck(t *testing.T) {
 		}
 		t.Skip("shellcheck is not installed")
 	}
-	for _, s := range []string{"deploy-cloud-run.sh", "setup.sh"} {
+	for _, s := range []string{"deploy-cloud-run.sh", "setup.sh", "provisioning/deploykit/test-image.sh"} {
 		if out, err := exec.Command(sc, script(t, s)).CombinedOutput(); err != nil {
 			t.Errorf("shellcheck %s: %v\n%s", s, err, out)
 		}
@@ -85,7 +85,7 @@ func TestSetupQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"PORT": "8080", "LOG_LEVEL": "info", "PROVISIONING_MODE": "disabled", "GCP_REGION": "us-central1", "COST_LIMIT": "100", "DATA_DIR": "./data", "DATABASE_URL": ""}
+	want := map[string]string{"PORT": "8000", "LOG_LEVEL": "info", "PROVISIONING_MODE": "disabled", "GCP_REGION": "us-central1", "COST_LIMIT": "100", "DATA_DIR": "./data", "DATABASE_URL": ""}
 	for k, v := range want {
 		if got, ok := env[k]; !ok || got != v {
 			t.Errorf("%s=%q, want %q", k, got, v)
@@ -166,5 +166,191 @@ func TestEnvExampleListsEverySetting(t *testing.T) {
 	}
 	if alerts == 0 {
 		t.Error(".env.example has no ALERT_* thresholds")
+	}
+}
+
+// shellWords splits a line printed with printf %q back into its words.
+func shellWords(line string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord, esc := false, false
+	for _, r := range line {
+		switch {
+		case esc:
+			cur.WriteRune(r)
+			esc = false
+		case r == '\\':
+			esc, inWord = true, true
+		case r == ' ':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// flag returns the value after name in words ("" when absent).
+func flag(words []string, name string) string {
+	for i, w := range words {
+		if w == name && i+1 < len(words) {
+			return words[i+1]
+		}
+	}
+	return ""
+}
+
+// deployDryRun runs deploy-cloud-run.sh --dry-run where gcloud is a stub
+// that records being called, and returns the printed gcloud commands and
+// the build config it would submit.
+func deployDryRun(t *testing.T, args ...string) (cmds [][]string, config string) {
+	t.Helper()
+	bin := t.TempDir()
+	for _, tool := range []string{"bash", "cat", "dirname", "date", "mktemp", "sed", "rm", "od", "tr", "head", "base64", "sha256sum", "cut"} {
+		p, err := exec.LookPath(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	called := filepath.Join(t.TempDir(), "gcloud-called")
+	stub := "#!" + filepath.Join(bin, "bash") + "\necho \"$@\" >>" + called + "\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(bin, "gcloud"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(script(t, "deploy-cloud-run.sh"), append([]string{"--dry-run"}, args...)...)
+	cmd.Env = []string{"PATH=" + bin, "HOME=" + t.TempDir(), "COST_LIMIT=42"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("deploy --dry-run %v: %v\n%s", args, err, out)
+	}
+	if b, err := os.ReadFile(called); err == nil {
+		t.Fatalf("the dry run ran gcloud: %s", b)
+	}
+	var conf strings.Builder
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "gcloud ") {
+			cmds = append(cmds, shellWords(line))
+		}
+		if c, ok := strings.CutPrefix(line, "#   "); ok {
+			conf.WriteString(c + "\n")
+		}
+	}
+	if !strings.Contains(string(out), "Dry run: nothing was changed.") {
+		t.Errorf("no dry-run notice:\n%s", out)
+	}
+	return cmds, conf.String()
+}
+
+func TestDeployDryRun(t *testing.T) {
+	cmds, config := deployDryRun(t, "--project", "proj-1", "--region", "europe-west1", "--service", "svc")
+	find := func(prefix ...string) [][]string {
+		var hits [][]string
+		for _, c := range cmds {
+			if len(c) >= 4+len(prefix) && c[0] == "gcloud" && c[1] == "--project" && c[2] == "proj-1" && c[3] == "--quiet" &&
+				strings.Join(c[4:4+len(prefix)], " ") == strings.Join(prefix, " ") {
+				hits = append(hits, c)
+			}
+		}
+		return hits
+	}
+	for _, c := range cmds {
+		if flag(c, "--project") != "proj-1" {
+			t.Errorf("command without the project: %v", c)
+		}
+	}
+	if en := find("services", "enable"); len(en) != 1 || !strings.Contains(strings.Join(en[0], " "), "run.googleapis.com") ||
+		!strings.Contains(strings.Join(en[0], " "), "cloudbuild.googleapis.com") {
+		t.Errorf("services enable: %v", en)
+	}
+	sa := "svc-runner@proj-1.iam.gserviceaccount.com"
+	if c := find("iam", "service-accounts", "create", "svc-runner"); len(c) != 1 {
+		t.Errorf("service account create: %v", c)
+	}
+	roles := map[string]bool{}
+	for _, c := range find("projects", "add-iam-policy-binding", "proj-1") {
+		if flag(c, "--member") != "serviceAccount:"+sa {
+			t.Errorf("binding for %q", flag(c, "--member"))
+		}
+		roles[flag(c, "--role")] = true
+	}
+	for _, r := range []string{"roles/cloudsql.admin", "roles/redis.admin", "roles/storage.admin", "roles/monitoring.viewer"} {
+		if !roles[r] {
+			t.Errorf("role %s not granted (granted %v)", r, roles)
+		}
+	}
+	if len(roles) != 4 {
+		t.Errorf("roles %v, want exactly the four", roles)
+	}
+	if c := find("artifacts", "repositories", "create", "symposium"); len(c) != 1 || flag(c[0], "--location") != "europe-west1" {
+		t.Errorf("repository create: %v", c)
+	}
+	if c := find("services", "vpc-peerings", "connect"); len(c) != 1 {
+		t.Errorf("vpc peering: %v", c)
+	}
+
+	build := find("builds", "submit")
+	if len(build) != 1 {
+		t.Fatalf("builds submit: %v", build)
+	}
+	image := regexp.MustCompile(`'(europe-west1-docker\.pkg\.dev/proj-1/symposium/svc:\d{8}-\d{6})'`).FindStringSubmatch(config)
+	if image == nil || !strings.Contains(config, "DOCKER_BUILDKIT=1") || !strings.Contains(config, "--file, Dockerfile") {
+		t.Fatalf("build config does not build ./Dockerfile with BuildKit into the repository:\n%s", config)
+	}
+	if dir := build[0][6]; dir != filepath.Dir(script(t, "deploy-cloud-run.sh")) {
+		t.Errorf("build context %q, want the repository root", dir)
+	}
+
+	deploy := find("run", "deploy", "svc")
+	if len(deploy) != 1 {
+		t.Fatalf("run deploy: %v", deploy)
+	}
+	d := deploy[0]
+	want := map[string]string{"--image": image[1], "--region": "europe-west1", "--execution-environment": "gen2",
+		"--service-account": sa, "--port": "8080", "--vpc-egress": "private-ranges-only", "--network": "default", "--subnet": "default"}
+	for k, v := range want {
+		if got := flag(d, k); got != v {
+			t.Errorf("run deploy %s %q, want %q", k, got, v)
+		}
+	}
+	env := map[string]string{}
+	for _, kv := range strings.Split(flag(d, "--set-env-vars"), ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	for k, v := range map[string]string{"PROVISIONING_MODE": "auto", "GCP_PROJECT_ID": "proj-1", "GCP_REGION": "europe-west1", "SERVICE_NAME": "svc", "COST_LIMIT": "42",
+		"HOST": "0.0.0.0", "AUTH_MODE": "keys", "TRUSTED_PROXIES": "169.254.0.0/16"} {
+		if env[k] != v {
+			t.Errorf("env %s=%q, want %q (all: %v)", k, env[k], v, env)
+		}
+	}
+	// The first admin key: only its id and SHA-256 reach the settings.
+	if !regexp.MustCompile(`^[0-9a-f]{12}:[0-9a-f]{64}$`).MatchString(env["ADMIN_KEY_HASH"]) {
+		t.Errorf("ADMIN_KEY_HASH=%q, want <12 hex id>:<sha256>", env["ADMIN_KEY_HASH"])
+	}
+
+	// --update: only the build and the roll-out, keeping the settings.
+	cmds, _ = deployDryRun(t, "--update", "--project", "proj-1")
+	var verbs []string
+	for _, c := range cmds {
+		verbs = append(verbs, strings.Join(c[4:6], " "))
+	}
+	if strings.Join(verbs, ",") != "builds submit,run deploy,run services" {
+		t.Errorf("--update runs %v", verbs)
+	}
+	for _, c := range cmds {
+		if c[5] == "deploy" && flag(c, "--execution-environment") != "" {
+			t.Errorf("--update changes settings: %v", c)
+		}
 	}
 }
