@@ -11,7 +11,7 @@ export GOTOOLCHAIN ?= auto
 APT_PKGS := gcc libc6-dev libseccomp-dev pkg-config
 TEST_APT_PKGS := qemu-system-x86 cpio chromium shellcheck
 
-.PHONY: all deps test-deps build run test test-go test-cgroup2 bench proto clean
+.PHONY: all deps test-deps ui build run test test-go test-cgroup2 bench proto clean intl-data intl-golden
 
 all: build
 
@@ -34,8 +34,15 @@ test-deps: deps
 	@missing=""; for p in $(TEST_APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 
+# The page's editor bundle (CodeMirror, npm packages pinned in
+# web/ui/frontend/package-lock.json, built with esbuild's Go API). It is
+# committed: this does nothing, and needs no network, unless its sources or
+# the lock file changed.
+ui: deps
+	$(GO) run ./web/ui/bundle
+
 # The supervisor has no cgo; the runner is the only cgo binary (libseccomp).
-build: deps
+build: deps ui
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/symposium .
 	CGO_ENABLED=1 $(GO) build -o $(BIN)/sandbox-runner ./sandbox-runner
@@ -43,13 +50,21 @@ build: deps
 run: build
 	$(BIN)/symposium
 
-test: test-deps build test-go test-cgroup2
+test: test-deps build test-go test-cgroup2 test-image
 
 # One package at a time: the kernel-limit tests measure CPU shares, which
 # another package's load on the same two cores would distort.
 test-go:
 	$(GO) vet ./...
 	$(GO) test -p 1 -count=1 -timeout 30m ./...
+
+# The real Dockerfile built with podman (no Docker engine, no registry here:
+# the build stage's base is made with debootstrap and this Go) and run
+# privileged and unprivileged, with end-to-end checks over its port; see
+# provisioning/deploykit/test-image.sh.
+.PHONY: test-image
+test-image:
+	GO=$(GO) GO_VERSION=$(GO_VERSION) bash provisioning/deploykit/test-image.sh
 
 # cgroup v2 exists here only inside a QEMU guest (software emulation). The
 # guest has no libraries, so it gets a static runner; the supervisor is
@@ -68,6 +83,7 @@ test-cgroup2: build
 # the storage backends, then the end-to-end HTTP benchmarks against bin/.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./sandbox-runner/engine/
+	$(GO) test -run '^$$' -bench . -benchtime 300x ./sandbox-runner/intl/
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./supervisor/isolate/
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./storage/backends/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench '^BenchmarkWarm$$|Throughput' -benchtime 3000x ./web/bench/
@@ -75,9 +91,22 @@ bench: build
 	@echo "--- the same with the embedded store on tmpfs: a new block without the cost of its two disk syncs"
 	BENCH_DATA_DIR=/dev/shm SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock/pool' -benchtime 300x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Idle|Startup' -benchtime 20x ./web/bench/
+	@echo "--- soak: mixed load and hostile blocks for SOAK_DURATION (default 10m); supervisor RSS, fds, threads at start, warm and end"
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Soak' -benchtime 1x -timeout 30m ./web/bench/
 	@echo "--- idle isolate memory on cgroup v2 (QEMU guest; the runner is born in its cgroup, so every page counts)"
 	$(MAKE) --no-print-directory test-cgroup2 GUEST_PKGS=./supervisor/isolate \
 	  GUEST_TEST_ARGS="-test.run=NoTests -test.bench=IdleIsolateMemory|ManagerExecuteWarm -test.benchtime=10x" | grep -E '^(Benchmark|=== GUEST)'
+
+# Intl's locale data: CLDR's own JSON (npm cldr-*, pinned to the CLDR release
+# of Node 20's ICU) trimmed into sandbox-runner/intl/data, which is committed.
+intl-data:
+	cd sandbox-runner/intl/gen && npm ci --no-audit --no-fund && node gen.mjs
+
+# Intl's conformance goldens: sandbox-runner/intl/testdata/cases.js evaluated
+# by Node's full ICU into golden.json (committed; it names the Node, ICU,
+# CLDR and tz versions). engine/intl_test.go replays them in `make test`.
+intl-golden:
+	cd sandbox-runner/intl/testdata && TZ=UTC node record.js
 
 proto:
 	@command -v protoc >/dev/null || (apt-get update -qq && apt-get install -y -qq protobuf-compiler)

@@ -3,5 +3,6 @@
 //
 //	symposium              serve (configuration from the environment and .env)
 //	symposium selftest     run the runner's confinement selftest as in service
+//	symposium healthcheck  exit 0 if the local server's /api/health answers 200
 //	symposium provision    plan or apply the GCP resources (see --help)
 package main

@@ -52,6 +52,7 @@ type instance struct {
 	cmd    *exec.Cmd
 	url    string
 	name   string
+	env    []string // the settings it was started with
 	log    *isolatetest.LogBuffer
 	exited chan struct{}
 	err    error // the exit, once exited is closed
@@ -94,7 +95,7 @@ func startInstance(t *testing.T, wrap []string, name string, env ...string) *ins
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), name: name, log: &isolatetest.LogBuffer{}, exited: make(chan struct{})}
+	in := &instance{t: t, url: "http://127.0.0.1:" + strconv.Itoa(port), name: name, env: env, log: &isolatetest.LogBuffer{}, exited: make(chan struct{})}
 	argv := append(append([]string{}, wrap...), bins.symposium)
 	in.cmd = exec.Command(argv[0], argv[1:]...)
 	in.cmd.Dir = t.TempDir()
@@ -107,14 +108,38 @@ func startInstance(t *testing.T, wrap []string, name string, env ...string) *ins
 	go func() { in.err = in.cmd.Wait(); close(in.exited) }()
 	t.Cleanup(func() {
 		if !in.gone() {
-			in.cmd.Process.Kill()
-			<-in.exited
+			// A graceful stop cleans up after itself; SIGKILL only if it hangs.
+			in.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-in.exited:
+			case <-time.After(15 * time.Second):
+				in.cmd.Process.Kill()
+				<-in.exited
+			}
 		}
 		if t.Failed() {
 			t.Logf("supervisor log:\n%s", in.log)
 		}
+		reapLitter(t, in.name, in.env)
 	})
 	return in
+}
+
+// reapLitter leaves nothing of a test's supervisors behind: if one was
+// SIGKILLed and not restarted, a short `symposium selftest` with the same
+// settings (a start like any other) reaps what it left, then stops cleanly.
+func reapLitter(t *testing.T, name string, env []string) {
+	if len(cgroupDirs(name)) == 0 {
+		if _, err := os.Stat("/run/" + name); err != nil {
+			return
+		}
+	}
+	cmd := exec.Command(bins.symposium, "selftest")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "SANDBOX_RUNNER=" + bins.runner, "CGROUP_NAME=" + name, "RUN_DIR=/run/" + name}, env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("reaping %s: %v\n%s", name, err, out)
+	}
 }
 
 // wait waits for the supervisor to exit and returns how it ended.

@@ -129,3 +129,15 @@ func TestEveryPackageHasDocGo(t *testing.T) {
 		}
 	}
 }
+
+// ipc owns the mapping between the wire's generated types and Go types: the
+// runtime, the block service and the transports never see sandboxpb.
+// (supervisor/hostcap still serves the generated Host interface itself.)
+func TestGeneratedTypesStayInIPC(t *testing.T) {
+	pb := module + "/ipc/sandboxpb"
+	for _, p := range goList(t, nil, ".", "./web/...", "./supervisor/isolate/...", "./supervisor/blocksvc/...", "./supervisor/monitor/...", "./sandbox-runner") {
+		if bad := hasPrefix(p.Imports, pb); len(bad) > 0 {
+			t.Errorf("%s imports %v", p.ImportPath, bad)
+		}
+	}
+}

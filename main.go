@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -18,9 +19,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/symposium/symposium/provisioning"
+	"github.com/symposium/symposium/storage/apikeys"
 	"github.com/symposium/symposium/storage/backends"
 	"github.com/symposium/symposium/storage/blockdata"
 	"github.com/symposium/symposium/storage/blocks"
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/cgroup"
 	"github.com/symposium/symposium/supervisor/config"
 	"github.com/symposium/symposium/supervisor/egress"
@@ -28,6 +31,7 @@ import (
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
 	"github.com/symposium/symposium/web"
+	"github.com/symposium/symposium/web/auth"
 	"github.com/symposium/symposium/web/live"
 	"github.com/symposium/symposium/web/ui"
 )
@@ -60,15 +64,43 @@ func run(args []string) int {
 		return serve(ctx, cfg, env, logger)
 	case "selftest":
 		return selftest(ctx, cfg, logger)
+	case "healthcheck":
+		return healthcheck(cfg)
 	case "provision":
 		return provisioning.RunCLI(ctx, args[1:], env, os.Stdout, os.Stderr, logger)
+	case "keys":
+		return keysCommand(ctx, args[1:], env, logger)
 	case "-h", "--help", "help":
-		fmt.Println("usage: symposium [serve | selftest | provision plan|apply]")
+		fmt.Println(usage)
 		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "symposium: unknown command %q (want serve, selftest or provision)\n", cmd)
+		fmt.Fprintf(os.Stderr, "symposium: unknown command %q (want serve, selftest, healthcheck, provision or keys)\n", cmd)
 		return 2
 	}
+}
+
+const usage = `usage: symposium [command]
+  serve                          run the server (the default)
+  selftest                       prove a runner's confinement and exit
+  healthcheck                    probe a running server's /api/health (for container health checks)
+  provision plan|apply|outputs   show, create or print the cloud resources behind the storage
+  keys create|list|revoke        manage API keys (AUTH_MODE=keys) in the configured kv store`
+
+// keysCommand opens the storage as serve does (without provisioning) and
+// manages the API keys in its kv store.
+func keysCommand(ctx context.Context, args []string, env config.Getenv, logger *slog.Logger) int {
+	scfg, err := backends.ConfigFromEnv(env)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "symposium keys:", err)
+		return 2
+	}
+	stores, err := backends.Open(ctx, scfg, logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "symposium keys: cannot open storage:", err)
+		return 1
+	}
+	defer stores.Close()
+	return keysCLI(ctx, args, apikeys.New(stores.KV), os.Stdout, os.Stderr)
 }
 
 func newLogger(level string) *slog.Logger {
@@ -77,8 +109,8 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// start brings up the cgroup and isolate managers.
-func start(cfg config.Config, logger *slog.Logger, opts ...isolate.Option) (*cgroup.Manager, *isolate.Manager, error) {
+// start brings up the cgroups and the isolate runtime.
+func start(cfg config.Config, logger *slog.Logger, opts ...isolate.Option) (*cgroup.Manager, *isolate.Runtime, error) {
 	cg, err := cgroup.New(cgroup.WithLogger(logger), cgroup.WithName(cfg.CgroupName))
 	if err != nil {
 		return nil, nil, fmt.Errorf("cgroups: %w", err)
@@ -90,21 +122,25 @@ func start(cfg config.Config, logger *slog.Logger, opts ...isolate.Option) (*cgr
 	} else {
 		logger.Info("cgroups", "mode", det.Mode, "layout", det.Layout)
 	}
-	mgr, err := isolate.NewManager(isolate.Config{
-		RunnerPath:  cfg.RunnerPath,
-		RunDir:      cfg.RunDir,
-		MaxIsolates: cfg.MaxIsolates,
-		PoolSize:    cfg.PoolSize,
-		NoPool:      cfg.PoolSize == 0,
-		IdleTimeout: cfg.IdleTimeout,
-		ExecTimeout: cfg.ExecTimeout,
-		Limits:      cgroup.Limits{MemoryBytes: cfg.IsolateMemory, CPU: cfg.IsolateCPU, Pids: cfg.IsolatePids},
-	}, cg, append([]isolate.Option{isolate.WithLogger(logger)}, opts...)...)
+	rt, err := isolate.New(isolate.Config{
+		RunnerPath:     cfg.RunnerPath,
+		RunDir:         cfg.RunDir,
+		MaxIsolates:    cfg.MaxIsolates,
+		PoolSize:       cfg.PoolSize,
+		PoolMax:        cfg.PoolMax,
+		NoPool:         cfg.PoolSize == 0,
+		IdleTimeout:    cfg.IdleTimeout,
+		ExecTimeout:    cfg.ExecTimeout,
+		Locale:         cfg.BlockLocale,
+		TimeZone:       cfg.BlockTimeZone,
+		HealthInterval: cfg.HealthInterval,
+		Limits:         cgroup.Limits{MemoryBytes: cfg.IsolateMemory, CPU: cfg.IsolateCPU, Pids: cfg.IsolatePids},
+	}, cg, append([]isolate.Option{isolate.WithLogger(logger.With("component", "isolate"))}, opts...)...)
 	if err != nil {
 		_ = cg.Close()
 		return nil, nil, err
 	}
-	return cg, mgr, nil
+	return cg, rt, nil
 }
 
 type selftestReport struct {
@@ -115,14 +151,15 @@ type selftestReport struct {
 }
 
 func selftest(ctx context.Context, cfg config.Config, logger *slog.Logger) int {
-	cg, mgr, err := start(cfg, logger)
+	cfg.PoolSize = 0 // a selftest needs no pool
+	cg, rt, err := start(cfg, logger)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "symposium:", err)
 		return 1
 	}
 	defer cg.Close()
-	defer mgr.Close()
-	out, err := mgr.Selftest(ctx)
+	defer rt.Close()
+	out, err := rt.Selftest(ctx)
 	os.Stdout.Write(out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "symposium:", err)
@@ -134,15 +171,28 @@ func selftest(ctx context.Context, cfg config.Config, logger *slog.Logger) int {
 func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *slog.Logger) int {
 	began := time.Now()
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	mode, err := auth.ParseMode(cfg.AuthMode, cfg.Host)
+	if err != nil {
+		logger.Error("access control", "err", err)
+		return 2
+	}
+	proxies, err := auth.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		logger.Error("access control", "err", err)
+		return 2
+	}
 
 	// Where are we, and which cloud resources (if any) back the storage?
 	// Creating Cloud SQL and Memorystore takes minutes, longer than Cloud
-	// Run waits for a port: meanwhile a placeholder answers 503.
-	stopPlaceholder, err := placeholder(addr)
+	// Run waits for a port: meanwhile a placeholder answers 503 on the
+	// socket the server takes over.
+	sock, err := listenHandoff(addr)
 	if err != nil {
 		logger.Error("cannot listen", "addr", addr, "err", err)
 		return 1
 	}
+	defer sock.close()
+	stopPlaceholder := placeholder(sock.view(false))
 	defer stopPlaceholder()
 	platformEnv, outs, err := provisioning.Resolve(ctx, env, logger)
 	if err != nil {
@@ -181,11 +231,38 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 		return 2
 	}
 	data := blockdata.New(stores.KV)
-	hosts := hostcap.New(blockData{data}, fetcher{egress.New(allow)}, hostErrors, logger)
+	fetch := egress.New(allow, egress.WithLogger(logger.With("component", "egress")), egress.WithSelfPort(cfg.Port))
+	hosts := hostcap.New(blockData{data}, fetcher{fetch}, hostErrors, logger)
+
+	// Who may do what: one authenticator and one rate limiter for REST and
+	// the WebSocket alike.
+	keyStore := apikeys.New(stores.KV)
+	authn, err := auth.New(ctx, mode, keyAdapter{keyStore}, stores.KV, auth.WithSecureCookies(cfg.CookieSecure))
+	if err != nil {
+		logger.Error("access control", "err", err)
+		return 1
+	}
+	if spec := env("ADMIN_KEY_HASH"); spec != "" && mode == auth.ModeKeys {
+		// The deploy script's first admin key: only its hash is in the settings.
+		added, err := keyStore.Bootstrap(ctx, spec, "admin")
+		if err != nil {
+			logger.Error("ADMIN_KEY_HASH", "err", err)
+			return 2
+		}
+		if added {
+			logger.Info("first admin key recorded from ADMIN_KEY_HASH", "tenant", "admin")
+		}
+	}
+	limiter := auth.NewLimiter(cfg.RateLimit)
+	logger.Info("access control", "mode", mode, "trustedProxies", len(proxies), "rateLimitPerMinute", cfg.RateLimit)
 
 	// The live hub exists before the manager: the pool's first isolates
 	// already emit events. With Redis, block updates reach every instance.
-	liveOpts := []live.Option{live.WithLogger(logger)}
+	liveOpts := []live.Option{live.WithLogger(logger), live.WithLimiter(limiter),
+		live.WithConnLimits(cfg.WSPerTenant, cfg.WSPerAddr)}
+	if mode == auth.ModeKeys {
+		liveOpts = append(liveOpts, live.WithAuth(authn.Identify))
+	}
 	if u := storeEnv("REDIS_URL"); u != "" {
 		ro, err := redis.ParseURL(u)
 		if err != nil {
@@ -199,8 +276,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	hub := live.New(liveOpts...)
 	defer hub.Close()
 
-	cg, mgr, err := start(cfg, logger,
-		isolate.WithBlockStore(blockStore{blocks.New(stores.KV, stores.Blob, data)}),
+	cg, rt, err := start(cfg, logger,
 		isolate.WithHost(hosts.For),
 		isolate.WithEvents(hub.Event))
 	if err != nil {
@@ -208,22 +284,26 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 		return 1
 	}
 	defer cg.Close()
-	defer mgr.Close()
+	defer rt.Close()
+	svc := blocksvc.New(rt, blocksvc.WithStore(blockStore{blocks.New(stores.KV, stores.Blob, data)}),
+		blocksvc.WithLimits(blocksvc.Limits{HTMLBytes: cfg.MaxOutputHTMLBytes, CSSBytes: cfg.MaxOutputCSSBytes, LogBytes: cfg.MaxOutputLogBytes, BlockBytes: cfg.MaxBlockBytes}),
+		blocksvc.WithQuota(blocksvc.Quota{Blocks: cfg.MaxBlocks, Bytes: cfg.MaxStorageBytes}),
+		blocksvc.WithRenderer(web.RenderPage))
 
 	// Prove the confinement once at start, exactly as a served runner gets it.
 	var st selftestReport
-	out, stErr := mgr.Selftest(ctx)
+	out, stErr := rt.Selftest(ctx)
 	if err := json.Unmarshal(out, &st); err != nil || stErr != nil || !st.AllDenied {
 		logger.Error("CONFINEMENT SELFTEST FAILED: isolates may not be confined", "err", errors.Join(stErr, err))
 	}
 
-	mon := monitor.New(mgr, monitor.Thresholds{
+	mon := monitor.New(rt, monitor.Thresholds{
 		IsolateMemoryPercent: cfg.AlertIsolateMemPercent,
 		TotalMemoryBytes:     uint64(cfg.AlertTotalMemoryMB * (1 << 20)),
 		CPUPercent:           cfg.AlertCPUPercent,
 		CPUWindow:            cfg.AlertCPUWindow,
 		CapacityPercent:      cfg.AlertCapacityPercent,
-	}, monitor.WithLogger(logger), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
+	}, monitor.WithLogger(logger.With("component", "monitor")), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
 	monCtx, monStop := context.WithCancel(ctx)
 	defer monStop()
 	go mon.Run(monCtx)
@@ -232,16 +312,26 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	enforcement := map[string]any{
 		"cgroup":         map[string]any{"mode": det.Mode, "layout": det.Layout, "writable": det.Writable, "reason": det.Reason},
 		"seccomp":        map[string]any{"mode": seccompName(st.SeccompMode), "selftestPassed": stErr == nil && st.AllDenied, "noNewPrivs": st.NoNewPrivs},
-		"namespaces":     []string{"net", "pid", "ipc", "uts", "mount", "cgroup"},
+		"namespaces":     rt.Namespaces(),
 		"user":           st.UID,
 		"kernelEnforced": det.Mode != cgroup.ModeNone,
 	}
+	var warnings []string
 	if det.Mode == cgroup.ModeNone {
-		enforcement["warning"] = "memory, CPU and process limits are NOT kernel-enforced: only rlimits and the wall-clock kill apply"
+		warnings = append(warnings, "memory, CPU and process limits are NOT kernel-enforced: only rlimits and the wall-clock kill apply")
+	}
+	if len(rt.Namespaces()) == 0 {
+		warnings = append(warnings, "runners have no namespaces (no CAP_SYS_ADMIN): confined by uid 65534, no_new_privs, seccomp and rlimits only")
+	}
+	if len(warnings) > 0 {
+		enforcement["warning"] = strings.Join(warnings, "; ")
 		enforcement["degraded"] = true
 	}
-	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, mgr, mon,
+	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, svc, mon,
 		web.WithLogger(logger),
+		web.WithAuth(authn),
+		web.WithProxies(proxies),
+		web.WithLimiter(limiter),
 		web.WithPageCache(stores.Cache),
 		web.WithHealth(func(ctx context.Context) map[string]any {
 			roles := stores.Health(ctx)
@@ -251,16 +341,19 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 					storage["degraded"] = true
 				}
 			}
-			return map[string]any{"environment": platformEnv, "enforcement": enforcement, "storage": storage}
+			return map[string]any{"environment": platformEnv, "enforcement": enforcement, "storage": storage,
+				"locale": map[string]string{"default": cfg.BlockLocale, "timeZone": cfg.BlockTimeZone}}
 		}))
 
 	ui.Mount(srv.App())
-	hub.Mount(srv.App(), mgr)
+	hub.Mount(srv.App(), svc)
 
 	stopPlaceholder()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Listen(addr) }()
-	logger.Info("symposium serving", "addr", addr, "startup", time.Since(began).Round(time.Millisecond))
+	go func() { errc <- srv.Serve(sock.view(true)) }()
+	url := browseURL(cfg.Host, cfg.Port)
+	logger.Info("symposium serving", "url", url, "listen", addr, "startup", time.Since(began).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "\nSymposium is running: open %s\n\n", url)
 	select {
 	case err := <-errc:
 		logger.Error("server stopped", "err", err)
@@ -275,14 +368,11 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	return 0
 }
 
-// placeholder answers every request with 503 until the server is ready,
-// so a platform probing the port sees the process alive while it
-// provisions. The returned func stops it and frees the port.
-func placeholder(addr string) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
-	}
+// placeholder answers every request with 503 on ln until the server is
+// ready, so a platform probing the port sees the process alive while it
+// provisions. The returned func stops it; the socket stays open for the
+// server.
+func placeholder(ln net.Listener) func() {
 	// No keep-alive: a client must come back on a fresh connection, which
 	// the real server will accept.
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, DisableKeepalive: true})
@@ -298,13 +388,13 @@ func placeholder(addr string) (func(), error) {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			// Close the listener first: Shutdown alone misses a Serve that
-			// has not registered it yet, which would keep the port.
+			// Close the view first: Shutdown alone misses a Serve that
+			// has not registered it yet.
 			_ = ln.Close()
 			_ = app.ShutdownWithTimeout(time.Second)
 			<-done
 		})
-	}, nil
+	}
 }
 
 func seccompName(mode int) string {
@@ -316,4 +406,14 @@ func seccompName(mode int) string {
 	default:
 		return "none"
 	}
+}
+
+// browseURL is the address a person opens: a wildcard or loopback host is
+// this machine.
+func browseURL(host string, port int) string {
+	switch host {
+	case "", "0.0.0.0", "::", "[::]", "127.0.0.1", "::1":
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/"
 }

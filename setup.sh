@@ -50,7 +50,7 @@ ask() {
 	printf '%s' "${answer:-$2}"
 }
 
-port="$(ask "HTTP port" "8080")"
+port="$(ask "HTTP port" "8000")"
 log_level="$(ask "Log level (debug, info, warn, error)" "info")"
 mode="$(ask "Provisioning mode (disabled, manual, auto)" "disabled")"
 case "$port" in '' | *[!0-9]*) echo "port must be a number, not $port" >&2; exit 1 ;; esac
@@ -83,3 +83,10 @@ DATABASE_URL=$database_url
 REDIS_URL=$redis_url
 ENV
 echo "wrote $out"
+cat <<NEXT
+
+Next:
+  make run                 # build and serve (installs what is missing on Debian, as root)
+  open http://localhost:$port/
+Every other setting, with its default: .env.example
+NEXT

@@ -4,41 +4,68 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
+	"github.com/symposium/symposium/storage/apikeys"
 	"github.com/symposium/symposium/storage/blockdata"
 	"github.com/symposium/symposium/storage/blocks"
+	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/egress"
 	"github.com/symposium/symposium/supervisor/hostcap"
 	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/web/auth"
 )
 
-// blockStore keeps the isolate manager's blocks and outputs in the storage
+// keyAdapter is the key store seen by authentication: web does not import
+// storage, so main translates keys into principals and the store's
+// ErrInvalid into auth.ErrUnauthenticated.
+type keyAdapter struct{ s *apikeys.Store }
+
+func (k keyAdapter) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
+	return principal(k.s.Authenticate(ctx, secret))
+}
+
+func (k keyAdapter) Live(ctx context.Context, id string) (auth.Principal, error) {
+	return principal(k.s.Live(ctx, id))
+}
+
+func principal(key apikeys.Key, err error) (auth.Principal, error) {
+	if errors.Is(err, apikeys.ErrInvalid) {
+		return auth.Principal{}, fmt.Errorf("%w: %w", auth.ErrUnauthenticated, err)
+	}
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	return auth.Principal{Tenant: key.Tenant, Admin: key.Admin, KeyID: key.ID}, nil
+}
+
+// blockStore keeps the block service's blocks and outputs in the storage
 // layer, so they outlive the process and are shared between instances.
 type blockStore struct{ s *blocks.Store }
 
-func (b blockStore) LoadBlock(ctx context.Context, id string) (isolate.Block, bool, error) {
+func (b blockStore) LoadBlock(ctx context.Context, id string) (blocksvc.Block, bool, error) {
 	blk, err := b.s.Get(ctx, id)
 	if errors.Is(err, blocks.ErrNotFound) {
-		return isolate.Block{}, false, nil
+		return blocksvc.Block{}, false, nil
 	}
 	if err != nil {
-		return isolate.Block{}, false, err
+		return blocksvc.Block{}, false, err
 	}
 	return fromStored(blk), true, nil
 }
 
-func fromStored(blk blocks.Block) isolate.Block {
-	return isolate.Block{
+func fromStored(blk blocks.Block) blocksvc.Block {
+	return blocksvc.Block{
 		ID: blk.ID, Name: blk.Name, Data: blk.Data, UpdatedAt: blk.UpdatedAt,
 		Code: isolate.Code{HTML: blk.Code.HTML, CSS: blk.Code.CSS, JavaScript: blk.Code.JavaScript},
 	}
 }
 
-func (b blockStore) SaveBlock(ctx context.Context, blk isolate.Block) error {
+func (b blockStore) SaveBlock(ctx context.Context, blk blocksvc.Block) error {
 	return b.s.Put(ctx, toStored(blk))
 }
 
-func toStored(blk isolate.Block) blocks.Block {
+func toStored(blk blocksvc.Block) blocks.Block {
 	return blocks.Block{
 		ID: blk.ID, Name: blk.Name, Data: json.RawMessage(blk.Data), UpdatedAt: blk.UpdatedAt,
 		Code: blocks.Code{HTML: blk.Code.HTML, CSS: blk.Code.CSS, JavaScript: blk.Code.JavaScript},
@@ -49,12 +76,16 @@ func (b blockStore) SaveOutput(ctx context.Context, id string, r *isolate.Result
 	return b.s.PutOutput(ctx, id, toStoredOutput(r))
 }
 
-func (b blockStore) SaveRun(ctx context.Context, blk isolate.Block, r *isolate.Result) error {
+func (b blockStore) SaveRun(ctx context.Context, blk blocksvc.Block, r *isolate.Result) error {
 	return b.s.PutWithOutput(ctx, toStored(blk), toStoredOutput(r))
 }
 
 func toStoredOutput(r *isolate.Result) blocks.Output {
-	out := blocks.Output{HTML: r.HTML, CSS: r.CSS, DurationMs: r.Duration}
+	out := blocks.Output{HTML: r.HTML, CSS: r.CSS, DurationMs: r.Duration, Page: r.Page, Notices: r.Notices,
+		PID: r.PID, MemoryBytes: r.Memory, CPUMicros: r.CPUMicro}
+	for _, x := range r.Removed {
+		out.Removed = append(out.Removed, blocks.Removal{What: x.What, Count: x.Count, Why: x.Why})
+	}
 	for _, l := range r.Logs {
 		out.Logs = append(out.Logs, blocks.Log{Level: l.Level, Message: l.Message})
 	}
@@ -72,7 +103,11 @@ func (b blockStore) LoadOutput(ctx context.Context, id string) (*isolate.Result,
 	if err != nil {
 		return nil, false, err
 	}
-	r := &isolate.Result{BlockID: id, HTML: out.HTML, CSS: out.CSS, Duration: out.DurationMs, Kind: isolate.KindOK}
+	r := &isolate.Result{BlockID: id, HTML: out.HTML, CSS: out.CSS, Duration: out.DurationMs, Kind: isolate.KindOK,
+		Page: out.Page, Notices: out.Notices, PID: out.PID, Memory: out.MemoryBytes, CPUMicro: out.CPUMicros}
+	for _, x := range out.Removed {
+		r.Removed = append(r.Removed, isolate.Removal{What: x.What, Count: x.Count, Why: x.Why})
+	}
 	for _, l := range out.Logs {
 		r.Logs = append(r.Logs, isolate.Log{Level: l.Level, Message: l.Message})
 	}
@@ -90,12 +125,12 @@ func (b blockStore) DeleteBlock(ctx context.Context, id string) error {
 	return err
 }
 
-func (b blockStore) ListBlocks(ctx context.Context) ([]isolate.Block, error) {
+func (b blockStore) ListBlocks(ctx context.Context) ([]blocksvc.Block, error) {
 	list, err := b.s.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]isolate.Block, len(list))
+	out := make([]blocksvc.Block, len(list))
 	for i, blk := range list {
 		out[i] = fromStored(blk)
 	}
@@ -133,7 +168,6 @@ var hostErrors = hostcap.Classifier{
 	NotFound: blockdata.ErrNotFound,
 	UserFacing: []error{
 		blockdata.ErrQuota, blockdata.ErrInvalidJSON, blockdata.ErrInvalidKey, blockdata.ErrBusy,
-		egress.ErrInvalidURL, egress.ErrNotAllowed, egress.ErrTooManyRedirects, egress.ErrTooLarge,
-		egress.ErrTimeout, egress.ErrUnavailable,
+		egress.ErrInvalidURL, egress.ErrRefused, egress.ErrFailed, egress.ErrTooLarge,
 	},
 }
