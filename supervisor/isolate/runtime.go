@@ -118,9 +118,12 @@ type Runtime struct {
 	cg     *cgroup.Manager                         // our own subtree; nil with a fake spawn
 	pool   *pool
 
-	mu     sync.Mutex
-	table  map[string]*slot
-	ver    uint64 // bumped on every bind and unbind, for the sampler
+	mu    sync.Mutex
+	table map[string]*slot
+	ver   uint64 // bumped on every bind and unbind, for the sampler
+	// clock orders uses for eviction: a counter, not wall time, whose
+	// resolution can be coarse enough (a guest kernel's) to tie.
+	clock  uint64
 	closed bool
 
 	outcomes outcomes
@@ -138,8 +141,8 @@ type slot struct {
 	ready chan struct{}
 	iso   *Isolate
 	err   error
-	busy  int   // executions in flight or waiting for the isolate; under Runtime.mu
-	used  int64 // unix nanos of the last acquire or release; under Runtime.mu
+	busy  int    // executions in flight or waiting for the isolate; under Runtime.mu
+	used  uint64 // Runtime.clock at the last acquire or release; under Runtime.mu
 	// execution is the host server's per-execution budget, if it has one;
 	// set before ready is closed.
 	execution interface{ BeginExecution() }
@@ -284,7 +287,8 @@ func (r *Runtime) acquire(ctx context.Context, blockID string) (*slot, error) {
 			r.mu.Unlock()
 			return nil, ErrClosed
 		}
-		now := time.Now().UnixNano()
+		r.clock++
+		now := r.clock
 		if s, ok := r.table[blockID]; ok {
 			s.busy++
 			s.used = now
@@ -372,7 +376,8 @@ func (r *Runtime) leastRecentIdle() *slot {
 func (r *Runtime) release(s *slot) {
 	r.mu.Lock()
 	s.busy--
-	s.used = time.Now().UnixNano()
+	r.clock++
+	s.used = r.clock
 	r.mu.Unlock()
 }
 
