@@ -237,7 +237,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	// Who may do what: one authenticator and one rate limiter for REST and
 	// the WebSocket alike.
 	keyStore := apikeys.New(stores.KV)
-	authn, err := auth.New(ctx, mode, keyAdapter{keyStore}, stores.KV, auth.WithSecureCookies(cfg.CookieSecure))
+	authn, err := auth.New(ctx, mode, keyAdapter(keyStore), stores.KV, auth.WithSecureCookies(cfg.CookieSecure))
 	if err != nil {
 		logger.Error("access control", "err", err)
 		return 1

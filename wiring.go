@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/symposium/symposium/storage/apikeys"
 	"github.com/symposium/symposium/storage/blockdata"
@@ -17,26 +16,13 @@ import (
 )
 
 // keyAdapter is the key store seen by authentication: web does not import
-// storage, so main translates keys into principals and the store's
-// ErrInvalid into auth.ErrUnauthenticated.
-type keyAdapter struct{ s *apikeys.Store }
-
-func (k keyAdapter) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
-	return principal(k.s.Authenticate(ctx, secret))
+// storage, so main translates keys into principals.
+func keyAdapter(s *apikeys.Store) apikeys.Adapter[auth.Principal] {
+	return apikeys.Adapter[auth.Principal]{Store: s, Of: principalOf, Invalid: auth.ErrUnauthenticated}
 }
 
-func (k keyAdapter) Live(ctx context.Context, id string) (auth.Principal, error) {
-	return principal(k.s.Live(ctx, id))
-}
-
-func principal(key apikeys.Key, err error) (auth.Principal, error) {
-	if errors.Is(err, apikeys.ErrInvalid) {
-		return auth.Principal{}, fmt.Errorf("%w: %w", auth.ErrUnauthenticated, err)
-	}
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	return auth.Principal{Tenant: key.Tenant, Admin: key.Admin, KeyID: key.ID}, nil
+func principalOf(k apikeys.Key) auth.Principal {
+	return auth.Principal{Tenant: k.Tenant, Admin: k.Admin, KeyID: k.ID}
 }
 
 // blockStore keeps the block service's blocks and outputs in the storage

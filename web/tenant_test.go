@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,24 +22,6 @@ import (
 // Access control over REST: real key store (bolt), real authenticator,
 // real block service over the fake runtime.
 
-type keyAdapter struct{ s *apikeys.Store }
-
-func (k keyAdapter) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
-	return principal(k.s.Authenticate(ctx, secret))
-}
-func (k keyAdapter) Live(ctx context.Context, id string) (auth.Principal, error) {
-	return principal(k.s.Live(ctx, id))
-}
-func principal(key apikeys.Key, err error) (auth.Principal, error) {
-	if errors.Is(err, apikeys.ErrInvalid) {
-		return auth.Principal{}, auth.ErrUnauthenticated
-	}
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	return auth.Principal{Tenant: key.Tenant, Admin: key.Admin, KeyID: key.ID}, nil
-}
-
 type keysEnv struct {
 	s          *Server
 	keys       *apikeys.Store
@@ -57,7 +38,7 @@ func newKeysEnv(t *testing.T, cfg Config, opts ...Option) *keysEnv {
 	t.Cleanup(func() { kv.Close() })
 	ctx := context.Background()
 	e := &keysEnv{keys: apikeys.New(kv)}
-	a, err := auth.New(ctx, auth.ModeKeys, keyAdapter{e.keys}, kv)
+	a, err := auth.New(ctx, auth.ModeKeys, keyAdapter(e.keys), kv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,4 +345,11 @@ func TestLocalModeNeedsNoSignIn(t *testing.T) {
 	if st, _, m := call(t, s, "GET", "/api/session", ""); st != 200 || m["mode"] != "local" || m["tenant"] != auth.LocalTenant {
 		t.Fatalf("local session: %d %v", st, m)
 	}
+}
+
+// keyAdapter is the key store seen as auth.Keys, as main wires it.
+func keyAdapter(s *apikeys.Store) apikeys.Adapter[auth.Principal] {
+	return apikeys.Adapter[auth.Principal]{Store: s, Invalid: auth.ErrUnauthenticated, Of: func(k apikeys.Key) auth.Principal {
+		return auth.Principal{Tenant: k.Tenant, Admin: k.Admin, KeyID: k.ID}
+	}}
 }

@@ -209,3 +209,34 @@ func (s *Store) Bootstrap(ctx context.Context, spec, tenant string) (bool, error
 	return true, s.put(ctx, Key{ID: m[1], Tenant: tenant, Admin: true, Name: "bootstrap (deploy script)",
 		CreatedAt: s.now().UTC(), Hash: m[2]})
 }
+
+// Adapter is the store seen by a consumer with its own principal type (the
+// web layer's, which may not import storage): Of turns a live key into it,
+// and Invalid is the consumer's error for a malformed, unknown or revoked
+// key, wrapped around ErrInvalid. Outages pass through unchanged.
+type Adapter[P any] struct {
+	Store   *Store
+	Of      func(Key) P
+	Invalid error
+}
+
+// Authenticate is Store.Authenticate in the consumer's terms.
+func (a Adapter[P]) Authenticate(ctx context.Context, secret string) (P, error) {
+	return a.convert(a.Store.Authenticate(ctx, secret))
+}
+
+// Live is Store.Live in the consumer's terms.
+func (a Adapter[P]) Live(ctx context.Context, id string) (P, error) {
+	return a.convert(a.Store.Live(ctx, id))
+}
+
+func (a Adapter[P]) convert(k Key, err error) (P, error) {
+	var zero P
+	if errors.Is(err, ErrInvalid) {
+		return zero, fmt.Errorf("%w: %w", a.Invalid, err)
+	}
+	if err != nil {
+		return zero, err
+	}
+	return a.Of(k), nil
+}

@@ -22,12 +22,12 @@ func keysAuth(t *testing.T) (*Authenticator, *apikeys.Store) {
 	}
 	t.Cleanup(func() { kv.Close() })
 	keys := apikeys.New(kv)
-	a, err := New(context.Background(), ModeKeys, keyAdapter{keys}, kv)
+	a, err := New(context.Background(), ModeKeys, keyAdapter(keys), kv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A second instance on the same store signs with the same secret.
-	b, err := New(context.Background(), ModeKeys, keyAdapter{keys}, kv)
+	b, err := New(context.Background(), ModeKeys, keyAdapter(keys), kv)
 	if err != nil || string(b.secret) != string(a.secret) {
 		t.Fatalf("instances disagree on the session secret: %v", err)
 	}
@@ -193,23 +193,9 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
-// keyAdapter is what main wires: the key store seen as auth.Keys.
-type keyAdapter struct{ s *apikeys.Store }
-
-func (k keyAdapter) Authenticate(ctx context.Context, secret string) (Principal, error) {
-	return principal(k.s.Authenticate(ctx, secret))
-}
-
-func (k keyAdapter) Live(ctx context.Context, id string) (Principal, error) {
-	return principal(k.s.Live(ctx, id))
-}
-
-func principal(key apikeys.Key, err error) (Principal, error) {
-	if errors.Is(err, apikeys.ErrInvalid) {
-		return Principal{}, ErrUnauthenticated
-	}
-	if err != nil {
-		return Principal{}, err
-	}
-	return Principal{Tenant: key.Tenant, Admin: key.Admin, KeyID: key.ID}, nil
+// keyAdapter is the key store seen as auth.Keys, as main wires it.
+func keyAdapter(s *apikeys.Store) apikeys.Adapter[Principal] {
+	return apikeys.Adapter[Principal]{Store: s, Invalid: ErrUnauthenticated, Of: func(k apikeys.Key) Principal {
+		return Principal{Tenant: k.Tenant, Admin: k.Admin, KeyID: k.ID}
+	}}
 }

@@ -2,7 +2,6 @@ package live
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -32,24 +31,6 @@ func (echoRuntime) End(string) bool             { return false }
 func (echoRuntime) LiveBlocks() map[string]bool { return map[string]bool{} }
 func (echoRuntime) Sample() isolate.Sample      { return isolate.Sample{Time: time.Now()} }
 
-type keyAdapter struct{ s *apikeys.Store }
-
-func (k keyAdapter) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
-	return principal(k.s.Authenticate(ctx, secret))
-}
-func (k keyAdapter) Live(ctx context.Context, id string) (auth.Principal, error) {
-	return principal(k.s.Live(ctx, id))
-}
-func principal(key apikeys.Key, err error) (auth.Principal, error) {
-	if errors.Is(err, apikeys.ErrInvalid) {
-		return auth.Principal{}, auth.ErrUnauthenticated
-	}
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	return auth.Principal{Tenant: key.Tenant, Admin: key.Admin, KeyID: key.ID}, nil
-}
-
 type accessEnv struct {
 	url        string
 	hub        *Hub
@@ -67,7 +48,7 @@ func newAccessEnv(t *testing.T, rate, perTenant, perAddr int) *accessEnv {
 	t.Cleanup(func() { kv.Close() })
 	ctx := context.Background()
 	e := &accessEnv{keys: apikeys.New(kv)}
-	authn, err := auth.New(ctx, auth.ModeKeys, keyAdapter{e.keys}, kv)
+	authn, err := auth.New(ctx, auth.ModeKeys, keyAdapter(e.keys), kv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,4 +248,11 @@ func TestLiveConnectionLimits(t *testing.T) {
 	if _, resp, err := fastws.DefaultDialer.Dial(e.url, http.Header{"Authorization": {"Bearer " + e.b}}); err == nil || resp == nil || resp.StatusCode != 429 {
 		t.Fatalf("third socket from one address: %v", err)
 	}
+}
+
+// keyAdapter is the key store seen as auth.Keys, as main wires it.
+func keyAdapter(s *apikeys.Store) apikeys.Adapter[auth.Principal] {
+	return apikeys.Adapter[auth.Principal]{Store: s, Invalid: auth.ErrUnauthenticated, Of: func(k apikeys.Key) auth.Principal {
+		return auth.Principal{Tenant: k.Tenant, Admin: k.Admin, KeyID: k.ID}
+	}}
 }

@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -25,24 +24,6 @@ import (
 	"github.com/symposium/symposium/web/ui"
 )
 
-type keyAdapter struct{ s *apikeys.Store }
-
-func (k keyAdapter) Authenticate(ctx context.Context, secret string) (auth.Principal, error) {
-	return principal(k.s.Authenticate(ctx, secret))
-}
-func (k keyAdapter) Live(ctx context.Context, id string) (auth.Principal, error) {
-	return principal(k.s.Live(ctx, id))
-}
-func principal(key apikeys.Key, err error) (auth.Principal, error) {
-	if errors.Is(err, apikeys.ErrInvalid) {
-		return auth.Principal{}, auth.ErrUnauthenticated
-	}
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	return auth.Principal{Tenant: key.Tenant, Admin: key.Admin, KeyID: key.ID}, nil
-}
-
 // startKeysStack is the real stack in AUTH_MODE=keys, wired as main does;
 // it returns the page's address and a key of tenant acme.
 func startKeysStack(t *testing.T) (string, string) {
@@ -58,7 +39,7 @@ func startKeysStack(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	// Secure cookies would be dropped over the test's plain http.
-	authn, err := auth.New(context.Background(), auth.ModeKeys, keyAdapter{keys}, kv, auth.WithSecureCookies(false))
+	authn, err := auth.New(context.Background(), auth.ModeKeys, keyAdapter(keys), kv, auth.WithSecureCookies(false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,4 +107,11 @@ func TestSignInWithAKey(t *testing.T) {
 	}
 	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.CSS("#code-html .cm-content")))
 	waitPreview(t, ctx, "Hello, world!")
+}
+
+// keyAdapter is the key store seen as auth.Keys, as main wires it.
+func keyAdapter(s *apikeys.Store) apikeys.Adapter[auth.Principal] {
+	return apikeys.Adapter[auth.Principal]{Store: s, Invalid: auth.ErrUnauthenticated, Of: func(k apikeys.Key) auth.Principal {
+		return auth.Principal{Tenant: k.Tenant, Admin: k.Admin, KeyID: k.ID}
+	}}
 }
