@@ -330,25 +330,9 @@ func parseStyle(s string) []decl {
 		}
 		ds = append(ds, decl{prop, val})
 	}
-	depth, quote, start := 0, byte(0), 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-		case c == ';' && depth == 0:
-			add(s[start:i])
-			start = i + 1
-		}
+	for _, part := range splitTop(s, ';') {
+		add(part)
 	}
-	add(s[start:])
 	return ds
 }
 
