@@ -362,7 +362,11 @@ func (st *intlRuntime) resolved(r intl.Resolved) goja.Value {
 	return o
 }
 
-func (st *intlRuntime) parts(ps []intl.Part) goja.Value {
+func (st *intlRuntime) parts(ps []intl.Part) goja.Value { return st.partsAs(ps, "source") }
+
+// partsAs builds formatToParts' array; sourceKey names the field a part's
+// Source goes in ("source" for ranges, "unit" for RelativeTimeFormat).
+func (st *intlRuntime) partsAs(ps []intl.Part, sourceKey string) goja.Value {
 	rt := st.ex.rt
 	vals := make([]any, len(ps))
 	for i, p := range ps {
@@ -370,7 +374,7 @@ func (st *intlRuntime) parts(ps []intl.Part) goja.Value {
 		_ = o.Set("type", p.Type)
 		_ = o.Set("value", p.Value)
 		if p.Source != "" {
-			_ = o.Set("source", p.Source)
+			_ = o.Set(sourceKey, p.Source)
 		}
 		vals[i] = o
 	}

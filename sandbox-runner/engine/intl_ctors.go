@@ -104,19 +104,7 @@ func (st *intlRuntime) relativeTimeCtor(m methods) func(goja.FunctionCall) any {
 		return st.ex.rt.ToValue(intl.Join(parts(c, "format")))
 	}
 	m["formatToParts"] = func(c goja.FunctionCall) goja.Value {
-		ps := parts(c, "formatToParts")
-		rt := st.ex.rt
-		vals := make([]any, len(ps))
-		for i, p := range ps {
-			o := rt.NewObject()
-			_ = o.Set("type", p.Type)
-			_ = o.Set("value", p.Value)
-			if p.Source != "" {
-				_ = o.Set("unit", p.Source)
-			}
-			vals[i] = o
-		}
-		return rt.NewArray(vals...)
+		return st.partsAs(parts(c, "formatToParts"), "unit")
 	}
 	m["resolvedOptions"] = func(c goja.FunctionCall) goja.Value {
 		return st.resolved(rf(c, "resolvedOptions").ResolvedOptions())
