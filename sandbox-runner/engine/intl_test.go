@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +91,15 @@ console.log(JSON.stringify(cases.map(expr => {
 	}
 	pass, known := 0, 0
 	var fails []string
+	byAPI := map[string][2]int{} // matched, cases
 	for i, c := range g.Cases {
+		api := intlAPI(c.Expr)
+		n := byAPI[api]
+		n[1]++
+		if got[i] == c.Out {
+			n[0]++
+		}
+		byAPI[api] = n
 		if got[i] == c.Out {
 			if _, listed := knownIntlDifferences[c.Expr]; listed {
 				fails = append(fails, c.Expr+"\n   now matches Node: remove it from knownIntlDifferences")
@@ -103,6 +112,14 @@ console.log(JSON.stringify(cases.map(expr => {
 			continue
 		}
 		fails = append(fails, c.Expr+"\n   want "+c.Out+"\n   got  "+got[i])
+	}
+	apis := make([]string, 0, len(byAPI))
+	for a := range byAPI {
+		apis = append(apis, a)
+	}
+	sort.Strings(apis)
+	for _, a := range apis {
+		t.Logf("  %-20s %4d/%4d match", a, byAPI[a][0], byAPI[a][1])
 	}
 	t.Logf("%d/%d cases match Node %s (ICU %s, CLDR %s); %d listed differences", pass, len(g.Cases),
 		g.RecordedWith["node"], g.RecordedWith["icu"], g.RecordedWith["cldr"], known)
@@ -181,4 +198,17 @@ func TestArrayToLocaleStringOnArrayLikes(t *testing.T) {
 	if res.Error != nil || !reflect.DeepEqual(res.Logs, want) {
 		t.Fatalf("got %+v %v, want %v", res.Logs, res.Error, want)
 	}
+}
+
+// intlAPI names the API a conformance case exercises, for the per-API
+// match table.
+func intlAPI(expr string) string {
+	for _, a := range []string{"NumberFormat", "DateTimeFormat", "PluralRules", "RelativeTimeFormat", "ListFormat",
+		"Collator", "DisplayNames", "Segmenter", "getCanonicalLocales", "supportedLocalesOf", "supportedValuesOf",
+		"toLocaleDateString", "toLocaleTimeString", "toLocaleString", "localeCompare"} {
+		if strings.Contains(expr, a) {
+			return a
+		}
+	}
+	return "other"
 }
