@@ -40,11 +40,12 @@ const arrayGuardSrc = `(() => {
 })();
 `
 
-// hugeLengthRisk: the source names length and a way to write a number of
-// 2**24 or more (a long or exponent literal, **, Math.pow, shifts, the
-// Number limits). A huge length that arrives another way (from DATA, or
-// 65536 * 65536) is not caught; see README "What a script sees".
-var hugeLengthRisk = regexp.MustCompile(`\d{8}|\d[eE]\+?(?:[89]|\d\d)|\*\*|Math\.pow|<<|>>>|0[xX][0-9a-fA-F]{7}|MAX_SAFE_INTEGER|MAX_VALUE|Infinity`)
+// hugeLengthRisk: the source names length and a way to make a number of
+// 2**24 or more: a long or exponent literal, **, Math.pow, shifts, the
+// Number limits, a product of two literals of four digits or more, or a
+// value that comes from outside the source (DATA, getData, fetch, storage),
+// which the source cannot vouch for.
+var hugeLengthRisk = regexp.MustCompile(`\d{8}|\d[eE]\+?(?:[89]|\d\d)|\*\*|Math\.pow|<<|>>>|0[xX][0-9a-fA-F]{7}|MAX_SAFE_INTEGER|MAX_VALUE|Infinity|\d{4}\s*\*\s*\d{4}|\bDATA\b|getData|fetch|localStorage|sessionStorage`)
 
 func needsArrayGuard(src string) bool {
 	return (strings.Contains(src, "length") || strings.Contains(src, "Array(")) && hugeLengthRisk.MatchString(src)

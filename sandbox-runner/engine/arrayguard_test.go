@@ -17,10 +17,13 @@ func TestArrayGuardStopsAtDeadline(t *testing.T) {
 		"const a = []; a.length = Math.pow(2, 32) - 1; a.concat([1])",
 		"Array.prototype.includes.call({ length: Number.MAX_SAFE_INTEGER }, 1)",
 		"Array.from({ length: 2 ** 32 })",
+		"const a = []; a.length = 65536 * 65536 - 1; a.join('')",
+		"const a = []; a.length = DATA.n; a.indexOf(1)",
+		"Array.prototype.join.call({ length: DATA.n }, '')",
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		done := make(chan Result, 1)
-		go func() { done <- Execute(ctx, Block{JavaScript: js}, Options{}) }()
+		go func() { done <- Execute(ctx, Block{JavaScript: js, Data: []byte(`{"n": 4294967295}`)}, Options{}) }()
 		select {
 		case r := <-done:
 			if !r.TimedOut {

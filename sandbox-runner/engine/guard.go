@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 )
 
 // ErrHeapLimit is the cancellation cause the runner's heap watch gives the
@@ -15,7 +16,7 @@ import (
 var ErrHeapLimit = errors.New("the runner's heap passed its soft limit")
 
 // maxPanicStack bounds the Go stack a recovered panic writes to the log.
-const maxPanicStack = 16 << 10
+const maxPanicStack = 4 << 10
 
 // panicLog receives the Go stack of a recovered panic. In the runner,
 // stderr is the isolate's channel into the supervisor's log (go-plugin
@@ -39,10 +40,14 @@ func Execute(ctx context.Context, b Block, opts Options) (res Result) {
 // panicResult is the answer for an execution a Go panic ended. What the
 // script logged before is lost with its runtime; the message says so.
 func panicResult(ctx context.Context, b Block, r any, stack []byte) Result {
-	if len(stack) > maxPanicStack {
-		stack = stack[:maxPanicStack]
+	// One line: the supervisor logs each line of a runner's stderr as an
+	// entry, and a block that trips the same fault on every run must not
+	// write fifty entries a time.
+	one := strings.NewReplacer("\n\t", " ", "\n", " | ").Replace(strings.TrimSpace(string(stack)))
+	if len(one) > maxPanicStack {
+		one = one[:maxPanicStack] + " ..."
 	}
-	fmt.Fprintf(panicLog, "sandbox-runner: recovered panic in engine: %v\n%s\n", r, stack)
+	fmt.Fprintf(panicLog, "sandbox-runner: recovered panic in engine: %v; stack: %s\n", r, one)
 	res := Result{CSS: b.CSS}
 	if overHeapLimit(ctx) {
 		res.OutOfMemory = true
