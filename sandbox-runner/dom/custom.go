@@ -252,7 +252,7 @@ func (d *DOM) definitionFor(n *html.Node) *ceDef {
 	if d.ce == nil || n.Type != html.ElementNode || n.Namespace != "" {
 		return nil
 	}
-	if x := d.nodes[n]; x != nil && x.custom != nil {
+	if x := d.lookup(n); x != nil && x.custom != nil {
 		return nil
 	}
 	return d.ce.defs[n.Data]
@@ -456,7 +456,7 @@ func (d *DOM) ceInserted(n *html.Node) {
 		if k.Type != html.ElementNode {
 			return
 		}
-		if x := d.nodes[k]; x != nil && x.custom != nil {
+		if x := d.lookup(k); x != nil && x.custom != nil {
 			if f := x.custom.connected; f != nil {
 				ce.enqueue(func() { d.callback(x, f) })
 			}
@@ -497,7 +497,7 @@ func (d *DOM) inTemplateContent(n *html.Node) bool {
 func (d *DOM) ceRemoved(n *html.Node) {
 	ce := d.ce
 	d.walkShadowIncluding(n, func(k *html.Node) {
-		if x := d.nodes[k]; x != nil && x.custom != nil && x.custom.disconnected != nil {
+		if x := d.lookup(k); x != nil && x.custom != nil && x.custom.disconnected != nil {
 			f := x.custom.disconnected
 			ce.enqueue(func() { d.callback(x, f) })
 		}

@@ -16,4 +16,12 @@
 // built only when a script touches customElements or attachShadow
 // (custom.go). There is no layout: geometry reads as zeros and
 // getComputedStyle answers from the cascade alone.
+//
+// For live sessions (live.go) the document outlives the first render: the
+// body serialises with a data-symposium-node number on every element (in
+// that output only, never an attribute a script can see), Target finds an
+// event's element by that number or a selector, and DispatchUser runs a
+// person's event with a browser's default actions. Sweep, between turns,
+// lets go of the wrappers and side tables of what the script removed from
+// the page while keeping every tree it can still reach.
 package dom

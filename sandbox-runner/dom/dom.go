@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"weak"
 
 	"github.com/dop251/goja"
 	"golang.org/x/net/html"
@@ -50,6 +51,12 @@ type DOM struct {
 	// htmlProto is HTMLElement.prototype, where a custom element class's
 	// chain of prototypes stops (custom.go).
 	htmlProto *goja.Object
+	// marks numbers elements for live sessions' annotated HTML (live.go).
+	marks *marks
+	// weak holds the wrappers a sweep found out of the document (live.go);
+	// swept is the size of nodes after the last sweep.
+	weak  map[*html.Node]weak.Pointer[node]
+	swept int
 }
 
 // New parses src (body content or a full document) into a DOM bound to rt.
@@ -166,6 +173,9 @@ func (d *DOM) wrap(n *html.Node) goja.Value {
 		return goja.Null()
 	}
 	if x := d.nodes[n]; x != nil {
+		return x.obj
+	}
+	if x := d.revive(n); x != nil {
 		return x.obj
 	}
 	x := &node{d: d, n: n, kind: kindOf(d, n)}

@@ -75,34 +75,54 @@ func (d *DOM) ev() *events {
 	}
 	_ = host.Set("window", win)
 	_ = host.Set("document", d.Document())
-	_ = host.Set("isNode", func(v goja.Value) bool {
-		obj, ok := v.(*goja.Object)
-		if !ok {
-			return false
-		}
-		x, ok := obj.Export().(*node)
-		return ok && x.d == d
+	// The hot members (every dispatch calls them) take a FunctionCall:
+	// goja calls those directly, other Go signatures through reflection.
+	_ = host.Set("isNode", func(c goja.FunctionCall) goja.Value {
+		return d.rt.ToValue(d.nodeOf(c.Argument(0)) != nil)
 	})
-	_ = host.Set("handler", func(t goja.Value, typ string) goja.Value { return d.handlerFor(t, typ) })
-	_ = host.Set("report", func(e goja.Value) {
-		if d.hooks.Host != nil {
-			d.hooks.Host.Report(e)
-		}
+	_ = host.Set("handler", func(c goja.FunctionCall) goja.Value {
+		return d.handlerFor(c.Argument(0), c.Argument(1).String())
 	})
-	_ = host.Set("now", func() float64 {
-		if d.hooks.Host != nil {
-			return d.hooks.Host.Now()
+	// listeners is a node's listener list (null: none yet), undefined for
+	// any other target; setListeners stores one, false for other targets.
+	_ = host.Set("listeners", func(c goja.FunctionCall) goja.Value {
+		x := d.nodeOf(c.Argument(0))
+		switch {
+		case x == nil:
+			return goja.Undefined()
+		case x.listeners == nil:
+			return goja.Null()
 		}
-		return 0
+		return x.listeners
+	})
+	_ = host.Set("setListeners", func(c goja.FunctionCall) goja.Value {
+		x := d.nodeOf(c.Argument(0))
+		if x == nil {
+			return d.rt.ToValue(false)
+		}
+		x.listeners = c.Argument(1)
+		return d.rt.ToValue(true)
+	})
+	_ = host.Set("report", func(c goja.FunctionCall) goja.Value {
+		if d.hooks.Host != nil {
+			d.hooks.Host.Report(c.Argument(0))
+		}
+		return goja.Undefined()
+	})
+	_ = host.Set("now", func(goja.FunctionCall) goja.Value {
+		if d.hooks.Host != nil {
+			return d.rt.ToValue(d.hooks.Host.Now())
+		}
+		return d.rt.ToValue(0)
 	})
 	_ = host.Set("setTimeout", func(fn goja.Callable, ms float64) {
 		if d.hooks.Host != nil {
 			d.hooks.Host.SetTimeout(fn, ms)
 		}
 	})
-	_ = host.Set("disabled", func(v goja.Value) bool {
-		x := d.nodeOf(v)
-		return x != nil && isFormControl(x.n) && d.disabled(x.n)
+	_ = host.Set("disabled", func(c goja.FunctionCall) goja.Value {
+		x := d.nodeOf(c.Argument(0))
+		return d.rt.ToValue(x != nil && isFormControl(x.n) && d.disabled(x.n))
 	})
 	_ = host.Set("radioGroup", func(v goja.Value) goja.Value {
 		x := d.nodeOf(v)
@@ -120,9 +140,9 @@ func (d *DOM) ev() *events {
 	_ = host.Set("submitted", func(goja.Value) {
 		d.notice("a form was submitted; a server render does not navigate or send it")
 	})
-	_ = host.Set("isForm", func(v goja.Value) bool {
-		x := d.nodeOf(v)
-		return x != nil && isTag(x.n, "form")
+	_ = host.Set("isForm", func(c goja.FunctionCall) goja.Value {
+		x := d.nodeOf(c.Argument(0))
+		return d.rt.ToValue(x != nil && isTag(x.n, "form"))
 	})
 	_ = host.Set("formEntries", func(form, submitter goja.Value) goja.Value {
 		var sub *html.Node

@@ -4,8 +4,23 @@
 (function (host) {
   'use strict';
   const win = host.window, doc = host.document;
-  const state = new WeakMap(); // Event -> internal state
-  const registry = new WeakMap(); // target -> listener records
+  // An Event's internal state is its private field #s, read through
+  // stateOf: a WeakMap would cost a weak-pointer lookup on every read.
+  let stateOf;
+  // Listener records: a node's live on its Go wrapper (host.listeners),
+  // so a removed element's listeners go with it even when they close over
+  // the element (a WeakMap holds its values strongly); other targets'
+  // (window, AbortSignal, EventTarget objects) in registry.
+  const registry = new WeakMap();
+  function listOf(t) {
+    const l = host.listeners(t);
+    return l === undefined ? registry.get(t) : l === null ? undefined : l;
+  }
+  function newList(t) {
+    const l = [];
+    if (!host.setListeners(t, l)) registry.set(t, l);
+    return l;
+  }
   const counts = Object.create(null); // listener type -> count, for notices
 
   const domError = (name, message) => { const e = new Error(message); e.name = name; return e; };
@@ -29,8 +44,8 @@
       throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': Failed to read the 'signal' property from 'AddEventListenerOptions': Failed to convert value to 'AbortSignal'.");
     }
     if (o.signal && o.signal.aborted) return;
-    let list = registry.get(t);
-    if (!list) registry.set(t, (list = []));
+    let list = listOf(t);
+    if (!list) list = newList(t);
     for (const l of list) if (l.type === type && l.callback === callback && l.capture === o.capture) return;
     const rec = { type, callback, capture: o.capture, once: o.once, passive: o.passive, removed: false };
     list.push(rec);
@@ -39,7 +54,7 @@
   }
 
   function removeRecord(t, rec) {
-    const list = registry.get(t);
+    const list = listOf(t);
     const i = list ? list.indexOf(rec) : -1;
     if (i >= 0) {
       list.splice(i, 1);
@@ -51,7 +66,7 @@
   function removeEventListener(type, callback, options) {
     need(arguments, 2, "execute 'removeEventListener' on 'EventTarget'");
     const t = targetOf(this);
-    const list = registry.get(t);
+    const list = listOf(t);
     if (!list) return;
     const capture = flatten(options).capture;
     type = String(type);
@@ -87,9 +102,11 @@
         if (st.stopNow) return;
       }
     }
-    const list = registry.get(t);
+    const list = listOf(t);
     if (!list) return;
-    for (const l of list.slice()) {
+    const snapshot = list.slice();
+    for (let i = 0; i < snapshot.length; i++) {
+      const l = snapshot[i];
       if (l.removed || l.type !== st.type || l.capture !== capture) continue;
       if (l.once) removeRecord(t, l);
       st.passive = l.passive;
@@ -100,7 +117,7 @@
   }
 
   function dispatch(t, ev) {
-    const st = state.get(ev);
+    const st = stateOf(ev);
     if (!st) throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
     if (st.dispatching) throw domError('InvalidStateError', "Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.");
     st.dispatching = true;
@@ -127,7 +144,7 @@
 
   function dispatchEvent(ev) {
     need(arguments, 1, "execute 'dispatchEvent' on 'EventTarget'");
-    const st = state.get(ev);
+    const st = stateOf(ev);
     if (st) st.trusted = false;
     return dispatch(targetOf(this), ev);
   }
@@ -138,20 +155,22 @@
   }
 
   const st = (e) => {
-    const s = state.get(e);
+    const s = stateOf(e);
     if (!s) throw new TypeError('Illegal invocation');
     return s;
   };
 
   class Event {
+    #s;
+    static _state(e) { return e !== null && typeof e === 'object' && #s in e ? e.#s : undefined; }
     constructor(type, init) {
-      need(arguments, 1, `construct '${new.target.name}'`);
+      if (arguments.length < 1) need(arguments, 1, `construct '${new.target.name}'`);
       init = init == null ? {} : init;
-      state.set(this, {
+      this.#s = {
         type: String(type), bubbles: !!init.bubbles, cancelable: !!init.cancelable, composed: !!init.composed,
         target: null, currentTarget: null, phase: 0, path: [], stop: false, stopNow: false, canceled: false,
         passive: false, dispatching: false, trusted: false, timeStamp: host.now(),
-      });
+      };
     }
     get type() { return st(this).type; }
     get target() { return st(this).target; }
@@ -179,6 +198,8 @@
       s.stop = s.stopNow = s.canceled = false;
     }
   }
+  stateOf = Event._state;
+  delete Event._state;
   const phases = { NONE: 0, CAPTURING_PHASE: 1, AT_TARGET: 2, BUBBLING_PHASE: 3 };
   for (const [k, v] of Object.entries(phases)) {
     Object.defineProperty(Event, k, { value: v, enumerable: true });
@@ -187,19 +208,33 @@
 
   // subclass defines an Event subclass whose init dictionary members (with
   // their defaults) become read-only properties.
+  const fills = new Map(); // Event subclass -> its init members' filler, for fire
   function subclass(Base, name, defaults) {
+    const keys = Object.keys(defaults), ikeys = keys.map((k) => 'i_' + k);
+    // Only the members init gives are stored; the getters fall back to the
+    // defaults (an event object stays small).
+    const fill = (own, init) => {
+      if (init == null) return;
+      for (let i = 0; i < keys.length; i++) {
+        const v = init[keys[i]];
+        if (v !== undefined) own[ikeys[i]] = v;
+      }
+    };
     const C = {
       [name]: class extends Base {
         constructor(type, init) {
-          need(arguments, 1, `construct '${name}'`);
+          if (arguments.length < 1) need(arguments, 1, `construct '${name}'`);
           super(type, init);
-          const own = state.get(this);
-          for (const k in defaults) own['i_' + k] = init != null && init[k] !== undefined ? init[k] : defaults[k];
+          fill(stateOf(this), init);
         }
       },
     }[name];
-    for (const k in defaults) {
-      Object.defineProperty(C.prototype, k, { get() { return st(this)['i_' + k]; }, configurable: true, enumerable: true });
+    fills.set(C, { fill, Base });
+    for (let i = 0; i < keys.length; i++) {
+      const ik = ikeys[i], d = defaults[keys[i]];
+      Object.defineProperty(C.prototype, keys[i], {
+        get() { const v = st(this)[ik]; return v !== undefined ? v : d; }, configurable: true, enumerable: true,
+      });
     }
     return C;
   }
@@ -232,10 +267,22 @@
   const ErrorEvent = subclass(Event, 'ErrorEvent', { message: '', filename: '', lineno: 0, colno: 0, error: undefined });
 
   // fire dispatches a trusted event the platform itself raises.
+  // The event is built as its constructor would build it, without running
+  // the chain of subclass constructors: a base Event given the subclass's
+  // prototype and each level's init members (user events are PointerEvents,
+  // four classes deep).
   function fire(t, type, init, C) {
-    if (typeof C === 'string') C = { PageTransitionEvent, FocusEvent }[C];
-    const ev = new (C || Event)(type, init);
-    state.get(ev).trusted = true;
+    if (typeof C === 'string') C = C === 'FocusEvent' ? FocusEvent : PageTransitionEvent;
+    const ev = C && C !== Event && !fills.has(C) ? new C(type, init) : new Event(type, init), s = stateOf(ev);
+    if (C && C !== Event && fills.has(C)) {
+      Object.setPrototypeOf(ev, C.prototype);
+      for (let K = C; K !== Event; ) {
+        const f = fills.get(K);
+        f.fill(s, init);
+        K = f.Base;
+      }
+    }
+    s.trusted = true;
     return dispatch(t, ev);
   }
 
@@ -283,7 +330,7 @@
   // click runs element.click(): legacy-pre-activation (checkbox and radio
   // flip first and flip back if the click is cancelled), the dispatch, then
   // the activation behaviour of the nearest activatable element.
-  const clicking = new WeakSet();
+  const clicking = new Set(); // only while a click runs: no weak refs needed
   function click(el) {
     if (clicking.has(el)) return;
     if (host.disabled(el)) return;
@@ -328,8 +375,105 @@
     return null;
   }
 
+  // requestSubmit validates first, as browsers do (novalidate and
+  // formnovalidate opt out): invalid fires at each failing control and the
+  // form is not submitted.
   function requestSubmit(form, submitter) {
+    if (!form.noValidate && !(submitter && submitter.formNoValidate) && !form.checkValidity()) return;
     if (fire(form, 'submit', { bubbles: true, cancelable: true, submitter: submitter || null }, SubmitEvent)) host.submitted(form);
+  }
+
+  // user runs an event a person caused in a live page (DOM.DispatchUser):
+  // the control's new state (o.value, o.checked), then a trusted event of
+  // the class, bubbles and cancelable a browser gives the type, then the
+  // default action. For a click o.checked is the state the browser shows
+  // after it, so the toggle below lands there unless a listener cancels.
+  const mouseTypes = new Set(['mousedown', 'mouseup', 'mousemove', 'mouseover', 'mouseout', 'mouseenter', 'mouseleave', 'dblclick']);
+  const pointerTypes = new Set(['click', 'auxclick', 'contextmenu', 'pointerdown', 'pointerup', 'pointermove', 'pointerover',
+    'pointerout', 'pointerenter', 'pointerleave', 'pointercancel', 'gotpointercapture', 'lostpointercapture']);
+  const keyTypes = new Set(['keydown', 'keyup', 'keypress']);
+  const noBubble = new Set(['mouseenter', 'mouseleave', 'pointerenter', 'pointerleave', 'focus', 'blur', 'load', 'scroll',
+    'toggle', 'invalid', 'close', 'cancel', 'gotpointercapture', 'lostpointercapture', 'scrollend']);
+  const cancelable = new Set(['click', 'dblclick', 'auxclick', 'contextmenu', 'mousedown', 'mouseup', 'mousemove', 'mouseover',
+    'mouseout', 'pointerdown', 'pointerup', 'pointermove', 'pointerover', 'pointerout', 'wheel', 'keydown', 'keyup', 'keypress',
+    'beforeinput', 'submit', 'reset', 'invalid', 'cancel', 'copy', 'cut', 'paste', 'dragstart', 'drag', 'dragenter', 'dragover',
+    'drop', 'touchstart', 'touchmove', 'touchend', 'selectstart']);
+  const keyCodes = { Enter: 13, Escape: 27, Tab: 9, Backspace: 8, ' ': 32, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39,
+    ArrowDown: 40, Delete: 46, Home: 36, End: 35, PageUp: 33, PageDown: 34, Shift: 16, Control: 17, Alt: 18, Meta: 91 };
+  function keyInit(key) {
+    let keyCode = keyCodes[key] || 0, code = key === ' ' ? 'Space' : key in keyCodes ? key : '';
+    if (key.length === 1 && /[a-z]/i.test(key)) { keyCode = key.toUpperCase().charCodeAt(0); code = 'Key' + key.toUpperCase(); }
+    else if (key.length === 1 && /[0-9]/.test(key)) { keyCode = key.charCodeAt(0); code = 'Digit' + key; }
+    return { key, code, keyCode, which: keyCode };
+  }
+  const blocksImplicit = new Set(['text', 'search', 'email', 'url', 'tel', 'password', 'date', 'month', 'week', 'time',
+    'datetime-local', 'number']);
+  // implicitSubmit is Enter in a text field (HTML §4.10.21.2): a click at
+  // the form's default button, or with none the form submits itself when
+  // this is its only such field.
+  function implicitSubmit(t) {
+    if (t.localName !== 'input' || !blocksImplicit.has(t.type) || !t.form) return;
+    const form = t.form, els = Array.from(form.elements);
+    const def = els.find((e) => (e.localName === 'button' || e.localName === 'input') && e.type === 'submit');
+    if (def) { if (!host.disabled(def)) click(def); return; }
+    if (els.filter((e) => e.localName === 'input' && blocksImplicit.has(e.type)).length > 1) return;
+    requestSubmit(form, null);
+  }
+  function editOf(old, now) {
+    if (old === now) return { inputType: 'insertText', data: null };
+    if (now.startsWith(old)) return { inputType: 'insertText', data: now.slice(old.length) };
+    if (old.startsWith(now)) return { inputType: 'deleteContentBackward', data: null };
+    return { inputType: 'insertReplacementText', data: null };
+  }
+  function user(t, type, o) {
+    const tag = t.localName, toggles = tag === 'input' && (t.type === 'checkbox' || t.type === 'radio');
+    let old = null;
+    if (o.value !== undefined && (tag === 'textarea' || tag === 'select' || (tag === 'input' && !toggles))) {
+      old = t.value;
+      t.value = o.value;
+    }
+    switch (type) {
+      case 'click':
+        if (o.checked !== undefined && toggles && t.type === 'checkbox') t.checked = !o.checked;
+        click(t);
+        return;
+      case 'submit': {
+        const form = host.isForm(t) ? t : t.form || t.closest('form');
+        const submitter = form && form !== t && (t.localName === 'button' || t.localName === 'input') && t.type === 'submit' ? t : null;
+        if (fire(form || t, 'submit', { bubbles: true, cancelable: true, submitter }, SubmitEvent) && form) host.submitted(form);
+        return;
+      }
+      case 'focus': case 'focusin':
+        t.focus();
+        return;
+      case 'blur': case 'focusout':
+        t.blur();
+        return;
+    }
+    if (o.checked !== undefined && toggles) t.checked = o.checked;
+    const init = { bubbles: !noBubble.has(type), cancelable: cancelable.has(type), composed: true };
+    let C = Event;
+    if (keyTypes.has(type)) {
+      C = KeyboardEvent;
+      Object.assign(init, keyInit(o.key), { view: win });
+      if (type === 'keypress') init.charCode = init.keyCode;
+    } else if (pointerTypes.has(type)) {
+      C = PointerEvent;
+      Object.assign(init, { view: win, detail: type === 'contextmenu' ? 0 : 1, isPrimary: true, pointerType: 'mouse' });
+    } else if (mouseTypes.has(type)) {
+      C = MouseEvent;
+      Object.assign(init, { view: win, detail: type === 'dblclick' ? 2 : 0 });
+    } else if (type === 'wheel') {
+      C = WheelEvent;
+      init.view = win;
+    } else if ((type === 'input' || type === 'beforeinput') && !toggles && tag !== 'select') {
+      C = InputEvent;
+      Object.assign(init, { view: win }, editOf(old === null ? '' : old, old === null ? '' : String(t.value)));
+    } else if (type === 'change' || type === 'input') {
+      init.composed = type === 'input';
+    }
+    const ok = fire(t, type, init, C);
+    if (ok && type === 'keydown' && o.key === 'Enter') implicitSubmit(t);
   }
 
   // FormData: the form's entry list at construction, then a plain list.
@@ -406,7 +550,7 @@
     FormData, getContext,
     addEventListener, removeEventListener, dispatchEvent, EventTarget, Event, CustomEvent, UIEvent, MouseEvent,
     PointerEvent, WheelEvent, KeyboardEvent, InputEvent, FocusEvent, SubmitEvent, ProgressEvent, ErrorEvent, PageTransitionEvent,
-    AbortController, AbortSignal, click, fire, requestSubmit,
+    AbortController, AbortSignal, click, fire, requestSubmit, user,
     counts: () => Object.entries(counts).filter(([, n]) => n > 0),
   };
 });

@@ -360,7 +360,7 @@ func (x *node) selected() bool {
 
 // optionSelectedRaw is explicit selectedness: dirty state or the attribute.
 func (d *DOM) optionSelectedRaw(o *html.Node) bool {
-	if x := d.nodes[o]; x != nil && x.form != nil && x.form.dirtySelected {
+	if x := d.lookup(o); x != nil && x.form != nil && x.form.dirtySelected {
 		return x.form.selected
 	}
 	_, ok := getAttr(o, "selected")
@@ -391,12 +391,12 @@ func (x *node) selectedIndex() int {
 // resetForm runs form.reset(): every control forgets its dirty state.
 func (d *DOM) resetForm(form *html.Node) {
 	for _, c := range d.formElements(form) {
-		if x := d.nodes[c]; x != nil {
+		if x := d.lookup(c); x != nil {
 			x.form = nil
 		}
 		if isTag(c, "select") {
 			for _, o := range d.options(c) {
-				if x := d.nodes[o]; x != nil {
+				if x := d.lookup(o); x != nil {
 					x.form = nil
 				}
 			}
@@ -501,6 +501,11 @@ func (d *DOM) stateForSelector(sel string) (restore func()) {
 	}
 	for n, x := range d.nodes {
 		if x.form != nil && x.form.dirtyChecked && isTag(n, "input") {
+			apply(n, "checked", x.form.checked)
+		}
+	}
+	for n, w := range d.weak { // swept out of the document (live.go)
+		if x := w.Value(); x != nil && x.form != nil && x.form.dirtyChecked && isTag(n, "input") {
 			apply(n, "checked", x.form.checked)
 		}
 	}

@@ -33,6 +33,11 @@ type node struct {
 	// ceFailed: its constructor threw, so it is never upgraded again.
 	custom   *ceDef
 	ceFailed bool
+	// listeners is events.js's listener list for this node (goja array).
+	listeners goja.Value
+	// keeper, once a sweep found the node out of the document, keeps its
+	// tree's wrappers alive together while the script holds any (live.go).
+	keeper *keeper
 }
 
 // member describes one DOM property or method and the node kinds that have it.
@@ -237,6 +242,7 @@ func (d *DOM) insert(p, c, ref *html.Node, method string) {
 	if c == d.doc || contains(c, p) || p.Type == html.TextNode || p.Type == html.CommentNode {
 		d.throw("HierarchyRequestError", "Failed to execute '"+method+"' on 'Node': The new child element contains the parent.")
 	}
+	d.reviveTree(c) // a swept tree coming back keeps its state (live.go)
 	if kindOf(d, c) == kindFragment {
 		for k := c.FirstChild; k != nil; k = c.FirstChild {
 			detach(k)

@@ -1454,7 +1454,7 @@ func (d *DOM) hasFocusHandler(n *html.Node) bool {
 			return true
 		}
 	}
-	if x := d.nodes[n]; x != nil {
+	if x := d.lookup(n); x != nil {
 		for _, t := range []string{"focus", "blur", "focusin", "focusout"} {
 			if h, ok := x.handlers[t]; ok && !goja.IsNull(h) {
 				return true

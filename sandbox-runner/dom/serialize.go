@@ -2,6 +2,7 @@ package dom
 
 import (
 	"io"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -65,6 +66,9 @@ type serializer struct {
 	d   *DOM
 	w   io.Writer
 	err error
+	// marks, when set, gives every element written a data-symposium-node
+	// id (live sessions, live.go); scripts never see it.
+	marks *marks
 }
 
 func (s *serializer) str(v string) {
@@ -98,7 +102,17 @@ func (s *serializer) node(n *html.Node) {
 		}
 		s.str("<")
 		s.str(name)
+		if s.marks != nil {
+			s.str(" " + NodeAttr + "=\"")
+			if s.err == nil {
+				_, s.err = s.w.Write(strconv.AppendInt(s.marks.buf[:0], s.marks.id(n), 10))
+			}
+			s.str("\"")
+		}
 		for _, a := range n.Attr {
+			if s.marks != nil && a.Namespace == "" && a.Key == NodeAttr {
+				continue // a script's own copy would forge another element's id
+			}
 			s.str(" ")
 			s.str(attrQName(a))
 			s.str(`="`)

@@ -245,7 +245,7 @@ func (d *DOM) cloneNode(n *html.Node, deep bool) *html.Node {
 			}
 		}
 	}
-	if x := d.nodes[n]; x != nil && x.form != nil {
+	if x := d.lookup(n); x != nil && x.form != nil {
 		// Cloning copies form control state (value, checkedness) too.
 		st := *x.form
 		d.state(c).form = &st

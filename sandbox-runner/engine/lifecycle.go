@@ -29,6 +29,11 @@ type lifecycle struct {
 	notices []string
 	frames  frameQueue
 	host    domHost
+	// thrown is the first exception a listener threw in this turn of a
+	// live session (session.go), which its Result reports; nil outside
+	// one.
+	thrown *ScriptError
+	inTurn bool
 }
 
 // domHost is the execution as the DOM sees it (dom.Host); it lives inside
@@ -109,8 +114,11 @@ func (ex *execution) notice(msg string) {
 // as DevTools does ("Uncaught Error: ..."). A script's own call of
 // dispatchEvent or click() cannot catch it either.
 func (ex *execution) reportThrown(v goja.Value) {
-	msg, _ := ex.describeThrown(v)
+	msg, stack := ex.describeThrown(v)
 	ex.console.add("error", "Uncaught "+msg)
+	if ex.life.inTurn && ex.life.thrown == nil {
+		ex.life.thrown = &ScriptError{Message: msg, Stack: stack}
+	}
 }
 
 // timeoutFromGo schedules fn like setTimeout (AbortSignal.timeout uses it).
@@ -122,7 +130,9 @@ func (ex *execution) timeoutFromGo(fn goja.Callable, ms float64) {
 // lifecycle events, then the event loop.
 func (ex *execution) runDocument(main *goja.Program) error {
 	d := ex.dom
-	defer ex.listenerNotices()
+	if !ex.loop.live { // a live page does get its user events
+		defer ex.listenerNotices()
+	}
 	d.BeginLoading()
 	scripts, skipped := d.Scripts()
 	for _, src := range skipped {

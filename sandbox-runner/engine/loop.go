@@ -12,7 +12,12 @@ import (
 // loop is the timer half of the event loop. Time is virtual: a timer fires
 // as soon as everything before it is done, and the clock (also behind Date)
 // jumps to its due time, so setTimeout(f, 1000) costs no real second.
+//
+// A live session (session.go) runs the same loop on real time instead: a
+// timer runs once the wall clock reaches its due time, later ones wait for
+// a later turn, and now stays 0 (Date and timers follow real time alone).
 type loop struct {
+	live   bool  // real time: a live session's loop (runLive)
 	now    int64 // virtual milliseconds since the execution started
 	seq    uint64
 	nextID int64
@@ -130,6 +135,9 @@ func (l *loop) next() *timer {
 // Microtasks run inside goja after every call into the runtime.
 func (ex *execution) runLoop() error {
 	l := &ex.loop
+	if l.live {
+		return ex.runLive()
+	}
 	for {
 		if err := ex.checkRejections(); err != nil {
 			return err
@@ -217,6 +225,9 @@ func (ex *execution) requestAnimationFrame(c goja.FunctionCall) goja.Value {
 		f.pending = true
 		l := &ex.loop
 		k := l.now*frameRate/1000 + 1
+		if l.live {
+			k = ex.clockMs()*frameRate/1000 + 1
+		}
 		l.nextID++
 		t := &timer{id: l.nextID, due: int64(math.Ceil(frameTime(k))), frame: k}
 		if l.byID == nil {
@@ -261,4 +272,91 @@ func (ex *execution) clockMs() int64 {
 		return ex.loop.now
 	}
 	return max(time.Since(ex.start).Milliseconds(), ex.loop.now)
+}
+
+// maxLiveCallbacks bounds the timer callbacks one turn of a live session
+// runs; the rest stay due, for the next turn.
+const maxLiveCallbacks = 1000
+
+// peek is the earliest live timer, left in the queue; nil when none is left.
+func (l *loop) peek() *timer {
+	for l.queue.Len() > 0 {
+		t := l.queue[0]
+		if l.byID[t.id] == t {
+			return t
+		}
+		heap.Pop(&l.queue)
+	}
+	return nil
+}
+
+// runLive is one turn of a live session's event loop: host call results
+// (waited for within the turn's context), then the timers and frames the
+// wall clock has reached, at most maxLiveCallbacks of them.
+func (ex *execution) runLive() error {
+	l := &ex.loop
+	ran := 0
+	for {
+		if err := ex.checkRejections(); err != nil {
+			return err
+		}
+		if ex.ctx.Err() != nil {
+			return errTimedOut
+		}
+		if ex.inflight > 0 {
+			select {
+			case settle := <-ex.done:
+				ex.inflight--
+				if err := settle(); err != nil {
+					return err
+				}
+				if err := ex.afterTask(); err != nil {
+					return err
+				}
+			case <-ex.ctx.Done():
+				return errTimedOut
+			}
+			continue
+		}
+		t := l.peek()
+		now := ex.clockMs()
+		if t == nil || t.due > now {
+			return nil
+		}
+		if ran >= maxLiveCallbacks {
+			ex.notice(fmt.Sprintf("timers ran %d callbacks in one turn of the live page; the rest waited for the next", maxLiveCallbacks))
+			return nil
+		}
+		ran++
+		heap.Pop(&l.queue)
+		if t.interval > 0 {
+			// A late turn does not replay the runs it missed.
+			if t.due += t.interval; t.due <= now {
+				t.due = now + t.interval
+			}
+			l.schedule(t)
+		} else {
+			delete(l.byID, t.id)
+		}
+		if t.frame > 0 {
+			if err := ex.runFrame(t.frame); err != nil {
+				return err
+			}
+		} else if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+			return err
+		}
+		if err := ex.afterTask(); err != nil {
+			return err
+		}
+	}
+}
+
+// nextDue is how long until the earliest pending timer or frame of a live
+// session is due (0 when overdue); false when none is pending.
+func (ex *execution) nextDue() (time.Duration, bool) {
+	t := ex.loop.peek()
+	if t == nil {
+		return 0, false
+	}
+	return max(time.Duration(t.due-ex.clockMs())*time.Millisecond, 0), true
 }
