@@ -3,9 +3,12 @@ package ipc
 import (
 	"context"
 	"sync"
+	"time"
 
 	plugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/symposium/symposium/ipc/sandboxpb"
 )
@@ -26,6 +29,17 @@ const PluginName = "sandbox"
 // supervisor offers no Host service for this request.
 type Executor interface {
 	Execute(ctx context.Context, req Request, host Host) (Response, error)
+}
+
+// SessionExecutor keeps live sessions in the runner: an Executor that also
+// has it serves the session calls (else they answer UNIMPLEMENTED). Errors:
+// ErrNoSession, ErrNoTarget (keep the engine's words in a *TargetError),
+// ErrSessionLimit; a response with Ended set means the session is released.
+type SessionExecutor interface {
+	OpenSession(ctx context.Context, req SessionRequest, host Host) (SessionResponse, error)
+	Dispatch(ctx context.Context, sessionID string, ev Event, timeout time.Duration) (SessionResponse, error)
+	Tick(ctx context.Context, sessionID string, timeout time.Duration) (SessionResponse, error)
+	CloseSession(sessionID string)
 }
 
 // SandboxPlugin is the go-plugin definition of the sandbox. The runner sets
@@ -91,6 +105,43 @@ func (c *Client) Execute(ctx context.Context, req Request) (Response, error) {
 	return fromResponse(resp), nil
 }
 
+// OpenSession opens a live session in the isolate, with the isolate's Host.
+func (c *Client) OpenSession(ctx context.Context, req SessionRequest) (SessionResponse, error) {
+	p := toRequest(req.Request)
+	c.mu.Lock()
+	p.HostBrokerId = c.hostID
+	c.mu.Unlock()
+	resp, err := c.rpc.OpenSession(ctx, &sandboxpb.OpenSessionRequest{Execute: p, SessionId: req.SessionID, Annotate: req.Annotate})
+	if err != nil {
+		return SessionResponse{}, fromStatus(err)
+	}
+	return fromTurn(resp), nil
+}
+
+// Dispatch runs one user event in a live session.
+func (c *Client) Dispatch(ctx context.Context, sessionID string, ev Event, timeout time.Duration) (SessionResponse, error) {
+	resp, err := c.rpc.Dispatch(ctx, &sandboxpb.DispatchRequest{SessionId: sessionID, Event: toEvent(ev), TimeoutMs: timeout.Milliseconds()})
+	if err != nil {
+		return SessionResponse{}, fromStatus(err)
+	}
+	return fromTurn(resp), nil
+}
+
+// Tick runs a live session's timers that are due.
+func (c *Client) Tick(ctx context.Context, sessionID string, timeout time.Duration) (SessionResponse, error) {
+	resp, err := c.rpc.Tick(ctx, &sandboxpb.TickRequest{SessionId: sessionID, TimeoutMs: timeout.Milliseconds()})
+	if err != nil {
+		return SessionResponse{}, fromStatus(err)
+	}
+	return fromTurn(resp), nil
+}
+
+// CloseSession releases a live session in the isolate.
+func (c *Client) CloseSession(ctx context.Context, sessionID string) error {
+	_, err := c.rpc.CloseSession(ctx, &sandboxpb.CloseSessionRequest{SessionId: sessionID})
+	return fromStatus(err)
+}
+
 var _ Sandbox = (*Client)(nil)
 
 type server struct {
@@ -112,6 +163,64 @@ func (s *server) Execute(ctx context.Context, req *sandboxpb.ExecuteRequest) (*s
 		return nil, err
 	}
 	return toResponse(resp), nil
+}
+
+// sessions is the runner's SessionExecutor, or UNIMPLEMENTED.
+func (s *server) sessions() (SessionExecutor, error) {
+	if e, ok := s.exec.(SessionExecutor); ok {
+		return e, nil
+	}
+	return nil, status.Error(codes.Unimplemented, "this runner keeps no live sessions")
+}
+
+func (s *server) OpenSession(ctx context.Context, req *sandboxpb.OpenSessionRequest) (*sandboxpb.SessionTurn, error) {
+	e, err := s.sessions()
+	if err != nil {
+		return nil, err
+	}
+	var host Host
+	if h := s.host(req.GetExecute().GetHostBrokerId()); h != nil {
+		host = h
+	}
+	sr := SessionRequest{Request: fromRequest(req.GetExecute()), SessionID: req.GetSessionId(), Annotate: req.GetAnnotate()}
+	resp, err := e.OpenSession(ctx, sr, host)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return toTurn(resp), nil
+}
+
+func (s *server) Dispatch(ctx context.Context, req *sandboxpb.DispatchRequest) (*sandboxpb.SessionTurn, error) {
+	e, err := s.sessions()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.Dispatch(ctx, req.GetSessionId(), fromEvent(req.GetEvent()), time.Duration(req.GetTimeoutMs())*time.Millisecond)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return toTurn(resp), nil
+}
+
+func (s *server) Tick(ctx context.Context, req *sandboxpb.TickRequest) (*sandboxpb.SessionTurn, error) {
+	e, err := s.sessions()
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.Tick(ctx, req.GetSessionId(), time.Duration(req.GetTimeoutMs())*time.Millisecond)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return toTurn(resp), nil
+}
+
+func (s *server) CloseSession(_ context.Context, req *sandboxpb.CloseSessionRequest) (*sandboxpb.CloseSessionResponse, error) {
+	e, err := s.sessions()
+	if err != nil {
+		return nil, err
+	}
+	e.CloseSession(req.GetSessionId())
+	return &sandboxpb.CloseSessionResponse{}, nil
 }
 
 // host returns a client for the supervisor's Host service, dialled lazily on

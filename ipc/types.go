@@ -56,6 +56,16 @@ type Sandbox interface {
 	Execute(ctx context.Context, req Request) (Response, error)
 	// ServeHost offers the isolate its host capabilities, once.
 	ServeHost(h HostServer)
+	// OpenSession runs a block as a live page that stays in the isolate
+	// until it ends or is closed. A response with Ended set holds nothing.
+	OpenSession(ctx context.Context, req SessionRequest) (SessionResponse, error)
+	// Dispatch runs one user event in a live session; timeout bounds the
+	// turn inside the isolate. ErrNoSession, ErrNoTarget (a *TargetError).
+	Dispatch(ctx context.Context, sessionID string, ev Event, timeout time.Duration) (SessionResponse, error)
+	// Tick runs the session's timers that are due now; ErrNoSession.
+	Tick(ctx context.Context, sessionID string, timeout time.Duration) (SessionResponse, error)
+	// CloseSession releases a live session; an unknown id is no error.
+	CloseSession(ctx context.Context, sessionID string) error
 }
 
 // HostServer is the supervisor's Host service for one block.
@@ -109,4 +119,59 @@ func fromResponse(p *sandboxpb.ExecuteResponse) Response {
 		r.Error = &ScriptError{Message: e.GetMessage(), Stack: e.GetStack()}
 	}
 	return r
+}
+
+// Event is one user event for a live session (JSON as the HTTP API takes it).
+type Event struct {
+	Type    string  `json:"type"`
+	Target  string  `json:"target,omitempty"`
+	Node    int64   `json:"node,omitempty"`
+	Value   *string `json:"value,omitempty"`
+	Checked *bool   `json:"checked,omitempty"`
+	Key     string  `json:"key,omitempty"`
+}
+
+// SessionRequest opens a live session: the block runs as a live page whose
+// runtime stays alive; Timeout bounds each turn.
+type SessionRequest struct {
+	Request
+	SessionID string // chosen by the supervisor
+	Annotate  bool   // HTML carries data-symposium-node ids for the browser bridge
+}
+
+// SessionResponse is one turn of a live session.
+type SessionResponse struct {
+	Response
+	Ended     bool          // the session takes no more events
+	NextTimer time.Duration // until its next timer; < 0 when none is pending
+}
+
+// noTimer is NextTimer on the wire when no timer is pending.
+const noTimer = -1
+
+func toEvent(e Event) *sandboxpb.UserEvent {
+	return &sandboxpb.UserEvent{Type: e.Type, Target: e.Target, Node: e.Node, Value: e.Value, Checked: e.Checked, Key: e.Key}
+}
+
+func fromEvent(p *sandboxpb.UserEvent) Event {
+	if p == nil {
+		return Event{}
+	}
+	return Event{Type: p.GetType(), Target: p.GetTarget(), Node: p.GetNode(), Value: p.Value, Checked: p.Checked, Key: p.GetKey()}
+}
+
+func toTurn(r SessionResponse) *sandboxpb.SessionTurn {
+	next := int64(noTimer)
+	if r.NextTimer >= 0 {
+		next = r.NextTimer.Microseconds()
+	}
+	return &sandboxpb.SessionTurn{Response: toResponse(r.Response), Ended: r.Ended, NextTimerMicros: next}
+}
+
+func fromTurn(p *sandboxpb.SessionTurn) SessionResponse {
+	next := time.Duration(-1)
+	if p.GetNextTimerMicros() >= 0 {
+		next = time.Duration(p.GetNextTimerMicros()) * time.Microsecond
+	}
+	return SessionResponse{Response: fromResponse(p.GetResponse()), Ended: p.GetEnded(), NextTimer: next}
 }

@@ -70,7 +70,7 @@ func setMemoryLimit() {
 func serve() {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: ipc.Handshake,
-		Plugins:         ipc.Plugins(watchHeap(&executor{}, memoryLimit())), // memwatch.go
+		Plugins:         ipc.Plugins(watchHeap(newExecutor(), memoryLimit())), // memwatch.go
 		Logger:          hclog.NewNullLogger(),
 		// go-plugin calls this after it has created the listener and its
 		// stdio pipes and before it announces itself: the last moment at

@@ -111,14 +111,15 @@ func (w *heapWatch) watch(ctx context.Context) (_ context.Context, stop func()) 
 	}
 }
 
-// watched runs each execution under the heap watch.
+// watched runs each execution and each session turn under the heap watch:
+// a live page that passes a soft limit ends as OutOfMemory like a run does.
 type watched struct {
-	next  ipc.Executor
+	next  runnerExecutor
 	watch *heapWatch
 }
 
 // watchHeap wraps e; without a limit there is nothing to watch against.
-func watchHeap(e ipc.Executor, limit int64) ipc.Executor {
+func watchHeap(e runnerExecutor, limit int64) runnerExecutor {
 	w := newHeapWatch(limit)
 	if w == nil {
 		return e
@@ -126,13 +127,37 @@ func watchHeap(e ipc.Executor, limit int64) ipc.Executor {
 	return watched{next: e, watch: w}
 }
 
-func (w watched) Execute(ctx context.Context, req ipc.Request, host ipc.Host) (ipc.Response, error) {
+// guard runs one call under the watch and gives a stopped bomb's memory back.
+func guard[R any](w watched, ctx context.Context, call func(context.Context) (R, error), oom func(R) bool) (R, error) {
 	ctx, stop := w.watch.watch(ctx)
-	resp, err := w.next.Execute(ctx, req, host)
+	resp, err := call(ctx)
 	stop()
-	if resp.OutOfMemory {
-		// The bomb is garbage now; give it back before the next execution.
+	if err == nil && oom(resp) {
+		// The bomb is garbage now (its session was released with it); give
+		// it back before the next call.
 		debug.FreeOSMemory()
 	}
 	return resp, err
 }
+
+func ranOut(r ipc.Response) bool            { return r.OutOfMemory }
+func turnRanOut(r ipc.SessionResponse) bool { return r.OutOfMemory }
+
+func (w watched) Execute(ctx context.Context, req ipc.Request, host ipc.Host) (ipc.Response, error) {
+	return guard(w, ctx, func(ctx context.Context) (ipc.Response, error) { return w.next.Execute(ctx, req, host) }, ranOut)
+}
+
+func (w watched) OpenSession(ctx context.Context, req ipc.SessionRequest, host ipc.Host) (ipc.SessionResponse, error) {
+	return guard(w, ctx, func(ctx context.Context) (ipc.SessionResponse, error) { return w.next.OpenSession(ctx, req, host) }, turnRanOut)
+}
+
+func (w watched) Dispatch(ctx context.Context, id string, ev ipc.Event, timeout time.Duration) (ipc.SessionResponse, error) {
+	return guard(w, ctx, func(ctx context.Context) (ipc.SessionResponse, error) { return w.next.Dispatch(ctx, id, ev, timeout) }, turnRanOut)
+}
+
+func (w watched) Tick(ctx context.Context, id string, timeout time.Duration) (ipc.SessionResponse, error) {
+	return guard(w, ctx, func(ctx context.Context) (ipc.SessionResponse, error) { return w.next.Tick(ctx, id, timeout) }, turnRanOut)
+}
+
+// CloseSession runs nothing of the block's: there is nothing to watch.
+func (w watched) CloseSession(id string) { w.next.CloseSession(id) }

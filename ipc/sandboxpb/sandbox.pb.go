@@ -389,6 +389,413 @@ func (x *ExecuteResponse) GetOutOfMemory() bool {
 	return false
 }
 
+type OpenSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The block and its limits, as for Execute; timeout_ms bounds each turn.
+	Execute *ExecuteRequest `protobuf:"bytes,1,opt,name=execute,proto3" json:"execute,omitempty"`
+	// Chosen by the supervisor, unique in the isolate.
+	SessionId string `protobuf:"bytes,2,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// The HTML carries data-symposium-node ids for the browser's bridge.
+	Annotate      bool `protobuf:"varint,3,opt,name=annotate,proto3" json:"annotate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenSessionRequest) Reset() {
+	*x = OpenSessionRequest{}
+	mi := &file_sandbox_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenSessionRequest) ProtoMessage() {}
+
+func (x *OpenSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenSessionRequest.ProtoReflect.Descriptor instead.
+func (*OpenSessionRequest) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *OpenSessionRequest) GetExecute() *ExecuteRequest {
+	if x != nil {
+		return x.Execute
+	}
+	return nil
+}
+
+func (x *OpenSessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *OpenSessionRequest) GetAnnotate() bool {
+	if x != nil {
+		return x.Annotate
+	}
+	return false
+}
+
+// UserEvent is one event a viewer's browser forwarded.
+type UserEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Type  string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	// CSS selector in the live document; used when node is 0.
+	Target string `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
+	// A data-symposium-node id from the session's annotated HTML.
+	Node          int64   `protobuf:"varint,3,opt,name=node,proto3" json:"node,omitempty"`
+	Value         *string `protobuf:"bytes,4,opt,name=value,proto3,oneof" json:"value,omitempty"`
+	Checked       *bool   `protobuf:"varint,5,opt,name=checked,proto3,oneof" json:"checked,omitempty"`
+	Key           string  `protobuf:"bytes,6,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UserEvent) Reset() {
+	*x = UserEvent{}
+	mi := &file_sandbox_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UserEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UserEvent) ProtoMessage() {}
+
+func (x *UserEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UserEvent.ProtoReflect.Descriptor instead.
+func (*UserEvent) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UserEvent) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *UserEvent) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *UserEvent) GetNode() int64 {
+	if x != nil {
+		return x.Node
+	}
+	return 0
+}
+
+func (x *UserEvent) GetValue() string {
+	if x != nil && x.Value != nil {
+		return *x.Value
+	}
+	return ""
+}
+
+func (x *UserEvent) GetChecked() bool {
+	if x != nil && x.Checked != nil {
+		return *x.Checked
+	}
+	return false
+}
+
+func (x *UserEvent) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+type DispatchRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SessionId string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	Event     *UserEvent             `protobuf:"bytes,2,opt,name=event,proto3" json:"event,omitempty"`
+	// This turn's deadline, enforced inside the isolate.
+	TimeoutMs     int64 `protobuf:"varint,3,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchRequest) Reset() {
+	*x = DispatchRequest{}
+	mi := &file_sandbox_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchRequest) ProtoMessage() {}
+
+func (x *DispatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchRequest.ProtoReflect.Descriptor instead.
+func (*DispatchRequest) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DispatchRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *DispatchRequest) GetEvent() *UserEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *DispatchRequest) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+type TickRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	TimeoutMs     int64                  `protobuf:"varint,2,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TickRequest) Reset() {
+	*x = TickRequest{}
+	mi := &file_sandbox_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TickRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TickRequest) ProtoMessage() {}
+
+func (x *TickRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TickRequest.ProtoReflect.Descriptor instead.
+func (*TickRequest) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *TickRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *TickRequest) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+// SessionTurn is what one step of a live session produced.
+type SessionTurn struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// This turn's output: logs and notices of this turn only, the whole body.
+	Response *ExecuteResponse `protobuf:"bytes,1,opt,name=response,proto3" json:"response,omitempty"`
+	// The session takes no more events; the runner has released it.
+	Ended bool `protobuf:"varint,2,opt,name=ended,proto3" json:"ended,omitempty"`
+	// Until the session's next timer is due; negative when none is pending.
+	NextTimerMicros int64 `protobuf:"varint,3,opt,name=next_timer_micros,json=nextTimerMicros,proto3" json:"next_timer_micros,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SessionTurn) Reset() {
+	*x = SessionTurn{}
+	mi := &file_sandbox_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionTurn) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionTurn) ProtoMessage() {}
+
+func (x *SessionTurn) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionTurn.ProtoReflect.Descriptor instead.
+func (*SessionTurn) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SessionTurn) GetResponse() *ExecuteResponse {
+	if x != nil {
+		return x.Response
+	}
+	return nil
+}
+
+func (x *SessionTurn) GetEnded() bool {
+	if x != nil {
+		return x.Ended
+	}
+	return false
+}
+
+func (x *SessionTurn) GetNextTimerMicros() int64 {
+	if x != nil {
+		return x.NextTimerMicros
+	}
+	return 0
+}
+
+type CloseSessionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SessionId     string                 `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseSessionRequest) Reset() {
+	*x = CloseSessionRequest{}
+	mi := &file_sandbox_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseSessionRequest) ProtoMessage() {}
+
+func (x *CloseSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseSessionRequest.ProtoReflect.Descriptor instead.
+func (*CloseSessionRequest) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CloseSessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+type CloseSessionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseSessionResponse) Reset() {
+	*x = CloseSessionResponse{}
+	mi := &file_sandbox_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseSessionResponse) ProtoMessage() {}
+
+func (x *CloseSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_sandbox_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseSessionResponse.ProtoReflect.Descriptor instead.
+func (*CloseSessionResponse) Descriptor() ([]byte, []int) {
+	return file_sandbox_proto_rawDescGZIP(), []int{11}
+}
+
 type SaveDataRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -399,7 +806,7 @@ type SaveDataRequest struct {
 
 func (x *SaveDataRequest) Reset() {
 	*x = SaveDataRequest{}
-	mi := &file_sandbox_proto_msgTypes[5]
+	mi := &file_sandbox_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -411,7 +818,7 @@ func (x *SaveDataRequest) String() string {
 func (*SaveDataRequest) ProtoMessage() {}
 
 func (x *SaveDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[5]
+	mi := &file_sandbox_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -424,7 +831,7 @@ func (x *SaveDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDataRequest.ProtoReflect.Descriptor instead.
 func (*SaveDataRequest) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{5}
+	return file_sandbox_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SaveDataRequest) GetKey() string {
@@ -449,7 +856,7 @@ type SaveDataResponse struct {
 
 func (x *SaveDataResponse) Reset() {
 	*x = SaveDataResponse{}
-	mi := &file_sandbox_proto_msgTypes[6]
+	mi := &file_sandbox_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +868,7 @@ func (x *SaveDataResponse) String() string {
 func (*SaveDataResponse) ProtoMessage() {}
 
 func (x *SaveDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[6]
+	mi := &file_sandbox_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +881,7 @@ func (x *SaveDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaveDataResponse.ProtoReflect.Descriptor instead.
 func (*SaveDataResponse) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{6}
+	return file_sandbox_proto_rawDescGZIP(), []int{13}
 }
 
 type GetDataRequest struct {
@@ -486,7 +893,7 @@ type GetDataRequest struct {
 
 func (x *GetDataRequest) Reset() {
 	*x = GetDataRequest{}
-	mi := &file_sandbox_proto_msgTypes[7]
+	mi := &file_sandbox_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +905,7 @@ func (x *GetDataRequest) String() string {
 func (*GetDataRequest) ProtoMessage() {}
 
 func (x *GetDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[7]
+	mi := &file_sandbox_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +918,7 @@ func (x *GetDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataRequest.ProtoReflect.Descriptor instead.
 func (*GetDataRequest) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{7}
+	return file_sandbox_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetDataRequest) GetKey() string {
@@ -531,7 +938,7 @@ type GetDataResponse struct {
 
 func (x *GetDataResponse) Reset() {
 	*x = GetDataResponse{}
-	mi := &file_sandbox_proto_msgTypes[8]
+	mi := &file_sandbox_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -543,7 +950,7 @@ func (x *GetDataResponse) String() string {
 func (*GetDataResponse) ProtoMessage() {}
 
 func (x *GetDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[8]
+	mi := &file_sandbox_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -556,7 +963,7 @@ func (x *GetDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDataResponse.ProtoReflect.Descriptor instead.
 func (*GetDataResponse) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{8}
+	return file_sandbox_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetDataResponse) GetFound() bool {
@@ -582,7 +989,7 @@ type DeleteDataRequest struct {
 
 func (x *DeleteDataRequest) Reset() {
 	*x = DeleteDataRequest{}
-	mi := &file_sandbox_proto_msgTypes[9]
+	mi := &file_sandbox_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -594,7 +1001,7 @@ func (x *DeleteDataRequest) String() string {
 func (*DeleteDataRequest) ProtoMessage() {}
 
 func (x *DeleteDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[9]
+	mi := &file_sandbox_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -607,7 +1014,7 @@ func (x *DeleteDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDataRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDataRequest) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{9}
+	return file_sandbox_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DeleteDataRequest) GetKey() string {
@@ -625,7 +1032,7 @@ type DeleteDataResponse struct {
 
 func (x *DeleteDataResponse) Reset() {
 	*x = DeleteDataResponse{}
-	mi := &file_sandbox_proto_msgTypes[10]
+	mi := &file_sandbox_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -637,7 +1044,7 @@ func (x *DeleteDataResponse) String() string {
 func (*DeleteDataResponse) ProtoMessage() {}
 
 func (x *DeleteDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[10]
+	mi := &file_sandbox_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -650,7 +1057,7 @@ func (x *DeleteDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDataResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDataResponse) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{10}
+	return file_sandbox_proto_rawDescGZIP(), []int{17}
 }
 
 type FetchRequest struct {
@@ -662,7 +1069,7 @@ type FetchRequest struct {
 
 func (x *FetchRequest) Reset() {
 	*x = FetchRequest{}
-	mi := &file_sandbox_proto_msgTypes[11]
+	mi := &file_sandbox_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -674,7 +1081,7 @@ func (x *FetchRequest) String() string {
 func (*FetchRequest) ProtoMessage() {}
 
 func (x *FetchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[11]
+	mi := &file_sandbox_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -687,7 +1094,7 @@ func (x *FetchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchRequest.ProtoReflect.Descriptor instead.
 func (*FetchRequest) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{11}
+	return file_sandbox_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *FetchRequest) GetUrl() string {
@@ -708,7 +1115,7 @@ type FetchResponse struct {
 
 func (x *FetchResponse) Reset() {
 	*x = FetchResponse{}
-	mi := &file_sandbox_proto_msgTypes[12]
+	mi := &file_sandbox_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -720,7 +1127,7 @@ func (x *FetchResponse) String() string {
 func (*FetchResponse) ProtoMessage() {}
 
 func (x *FetchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_sandbox_proto_msgTypes[12]
+	mi := &file_sandbox_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -733,7 +1140,7 @@ func (x *FetchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchResponse.ProtoReflect.Descriptor instead.
 func (*FetchResponse) Descriptor() ([]byte, []int) {
-	return file_sandbox_proto_rawDescGZIP(), []int{12}
+	return file_sandbox_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FetchResponse) GetStatus() int32 {
@@ -791,7 +1198,41 @@ const file_sandbox_proto_rawDesc = "" +
 	"\ttimed_out\x18\x05 \x01(\bR\btimedOut\x12'\n" +
 	"\x0fduration_micros\x18\x06 \x01(\x03R\x0edurationMicros\x12\x18\n" +
 	"\anotices\x18\a \x03(\tR\anotices\x12\"\n" +
-	"\rout_of_memory\x18\b \x01(\bR\voutOfMemory\"B\n" +
+	"\rout_of_memory\x18\b \x01(\bR\voutOfMemory\"\x8b\x01\n" +
+	"\x12OpenSessionRequest\x12:\n" +
+	"\aexecute\x18\x01 \x01(\v2 .symposium.ipc.v1.ExecuteRequestR\aexecute\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x02 \x01(\tR\tsessionId\x12\x1a\n" +
+	"\bannotate\x18\x03 \x01(\bR\bannotate\"\xad\x01\n" +
+	"\tUserEvent\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
+	"\x06target\x18\x02 \x01(\tR\x06target\x12\x12\n" +
+	"\x04node\x18\x03 \x01(\x03R\x04node\x12\x19\n" +
+	"\x05value\x18\x04 \x01(\tH\x00R\x05value\x88\x01\x01\x12\x1d\n" +
+	"\achecked\x18\x05 \x01(\bH\x01R\achecked\x88\x01\x01\x12\x10\n" +
+	"\x03key\x18\x06 \x01(\tR\x03keyB\b\n" +
+	"\x06_valueB\n" +
+	"\n" +
+	"\b_checked\"\x82\x01\n" +
+	"\x0fDispatchRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x121\n" +
+	"\x05event\x18\x02 \x01(\v2\x1b.symposium.ipc.v1.UserEventR\x05event\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\"K\n" +
+	"\vTickRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x02 \x01(\x03R\ttimeoutMs\"\x8e\x01\n" +
+	"\vSessionTurn\x12=\n" +
+	"\bresponse\x18\x01 \x01(\v2!.symposium.ipc.v1.ExecuteResponseR\bresponse\x12\x14\n" +
+	"\x05ended\x18\x02 \x01(\bR\x05ended\x12*\n" +
+	"\x11next_timer_micros\x18\x03 \x01(\x03R\x0fnextTimerMicros\"4\n" +
+	"\x13CloseSessionRequest\x12\x1d\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tR\tsessionId\"\x16\n" +
+	"\x14CloseSessionResponse\"B\n" +
 	"\x0fSaveDataRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1d\n" +
 	"\n" +
@@ -811,9 +1252,13 @@ const file_sandbox_proto_rawDesc = "" +
 	"\rFetchResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x12!\n" +
 	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x12\n" +
-	"\x04body\x18\x03 \x01(\fR\x04body2Y\n" +
+	"\x04body\x18\x03 \x01(\fR\x04body2\xa0\x03\n" +
 	"\aSandbox\x12N\n" +
-	"\aExecute\x12 .symposium.ipc.v1.ExecuteRequest\x1a!.symposium.ipc.v1.ExecuteResponse2\xcc\x02\n" +
+	"\aExecute\x12 .symposium.ipc.v1.ExecuteRequest\x1a!.symposium.ipc.v1.ExecuteResponse\x12R\n" +
+	"\vOpenSession\x12$.symposium.ipc.v1.OpenSessionRequest\x1a\x1d.symposium.ipc.v1.SessionTurn\x12L\n" +
+	"\bDispatch\x12!.symposium.ipc.v1.DispatchRequest\x1a\x1d.symposium.ipc.v1.SessionTurn\x12D\n" +
+	"\x04Tick\x12\x1d.symposium.ipc.v1.TickRequest\x1a\x1d.symposium.ipc.v1.SessionTurn\x12]\n" +
+	"\fCloseSession\x12%.symposium.ipc.v1.CloseSessionRequest\x1a&.symposium.ipc.v1.CloseSessionResponse2\xcc\x02\n" +
 	"\x04Host\x12Q\n" +
 	"\bSaveData\x12!.symposium.ipc.v1.SaveDataRequest\x1a\".symposium.ipc.v1.SaveDataResponse\x12N\n" +
 	"\aGetData\x12 .symposium.ipc.v1.GetDataRequest\x1a!.symposium.ipc.v1.GetDataResponse\x12W\n" +
@@ -833,41 +1278,59 @@ func file_sandbox_proto_rawDescGZIP() []byte {
 	return file_sandbox_proto_rawDescData
 }
 
-var file_sandbox_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_sandbox_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_sandbox_proto_goTypes = []any{
-	(*Block)(nil),              // 0: symposium.ipc.v1.Block
-	(*ExecuteRequest)(nil),     // 1: symposium.ipc.v1.ExecuteRequest
-	(*LogEntry)(nil),           // 2: symposium.ipc.v1.LogEntry
-	(*ScriptError)(nil),        // 3: symposium.ipc.v1.ScriptError
-	(*ExecuteResponse)(nil),    // 4: symposium.ipc.v1.ExecuteResponse
-	(*SaveDataRequest)(nil),    // 5: symposium.ipc.v1.SaveDataRequest
-	(*SaveDataResponse)(nil),   // 6: symposium.ipc.v1.SaveDataResponse
-	(*GetDataRequest)(nil),     // 7: symposium.ipc.v1.GetDataRequest
-	(*GetDataResponse)(nil),    // 8: symposium.ipc.v1.GetDataResponse
-	(*DeleteDataRequest)(nil),  // 9: symposium.ipc.v1.DeleteDataRequest
-	(*DeleteDataResponse)(nil), // 10: symposium.ipc.v1.DeleteDataResponse
-	(*FetchRequest)(nil),       // 11: symposium.ipc.v1.FetchRequest
-	(*FetchResponse)(nil),      // 12: symposium.ipc.v1.FetchResponse
+	(*Block)(nil),                // 0: symposium.ipc.v1.Block
+	(*ExecuteRequest)(nil),       // 1: symposium.ipc.v1.ExecuteRequest
+	(*LogEntry)(nil),             // 2: symposium.ipc.v1.LogEntry
+	(*ScriptError)(nil),          // 3: symposium.ipc.v1.ScriptError
+	(*ExecuteResponse)(nil),      // 4: symposium.ipc.v1.ExecuteResponse
+	(*OpenSessionRequest)(nil),   // 5: symposium.ipc.v1.OpenSessionRequest
+	(*UserEvent)(nil),            // 6: symposium.ipc.v1.UserEvent
+	(*DispatchRequest)(nil),      // 7: symposium.ipc.v1.DispatchRequest
+	(*TickRequest)(nil),          // 8: symposium.ipc.v1.TickRequest
+	(*SessionTurn)(nil),          // 9: symposium.ipc.v1.SessionTurn
+	(*CloseSessionRequest)(nil),  // 10: symposium.ipc.v1.CloseSessionRequest
+	(*CloseSessionResponse)(nil), // 11: symposium.ipc.v1.CloseSessionResponse
+	(*SaveDataRequest)(nil),      // 12: symposium.ipc.v1.SaveDataRequest
+	(*SaveDataResponse)(nil),     // 13: symposium.ipc.v1.SaveDataResponse
+	(*GetDataRequest)(nil),       // 14: symposium.ipc.v1.GetDataRequest
+	(*GetDataResponse)(nil),      // 15: symposium.ipc.v1.GetDataResponse
+	(*DeleteDataRequest)(nil),    // 16: symposium.ipc.v1.DeleteDataRequest
+	(*DeleteDataResponse)(nil),   // 17: symposium.ipc.v1.DeleteDataResponse
+	(*FetchRequest)(nil),         // 18: symposium.ipc.v1.FetchRequest
+	(*FetchResponse)(nil),        // 19: symposium.ipc.v1.FetchResponse
 }
 var file_sandbox_proto_depIdxs = []int32{
 	0,  // 0: symposium.ipc.v1.ExecuteRequest.block:type_name -> symposium.ipc.v1.Block
 	2,  // 1: symposium.ipc.v1.ExecuteResponse.logs:type_name -> symposium.ipc.v1.LogEntry
 	3,  // 2: symposium.ipc.v1.ExecuteResponse.error:type_name -> symposium.ipc.v1.ScriptError
-	1,  // 3: symposium.ipc.v1.Sandbox.Execute:input_type -> symposium.ipc.v1.ExecuteRequest
-	5,  // 4: symposium.ipc.v1.Host.SaveData:input_type -> symposium.ipc.v1.SaveDataRequest
-	7,  // 5: symposium.ipc.v1.Host.GetData:input_type -> symposium.ipc.v1.GetDataRequest
-	9,  // 6: symposium.ipc.v1.Host.DeleteData:input_type -> symposium.ipc.v1.DeleteDataRequest
-	11, // 7: symposium.ipc.v1.Host.Fetch:input_type -> symposium.ipc.v1.FetchRequest
-	4,  // 8: symposium.ipc.v1.Sandbox.Execute:output_type -> symposium.ipc.v1.ExecuteResponse
-	6,  // 9: symposium.ipc.v1.Host.SaveData:output_type -> symposium.ipc.v1.SaveDataResponse
-	8,  // 10: symposium.ipc.v1.Host.GetData:output_type -> symposium.ipc.v1.GetDataResponse
-	10, // 11: symposium.ipc.v1.Host.DeleteData:output_type -> symposium.ipc.v1.DeleteDataResponse
-	12, // 12: symposium.ipc.v1.Host.Fetch:output_type -> symposium.ipc.v1.FetchResponse
-	8,  // [8:13] is the sub-list for method output_type
-	3,  // [3:8] is the sub-list for method input_type
-	3,  // [3:3] is the sub-list for extension type_name
-	3,  // [3:3] is the sub-list for extension extendee
-	0,  // [0:3] is the sub-list for field type_name
+	1,  // 3: symposium.ipc.v1.OpenSessionRequest.execute:type_name -> symposium.ipc.v1.ExecuteRequest
+	6,  // 4: symposium.ipc.v1.DispatchRequest.event:type_name -> symposium.ipc.v1.UserEvent
+	4,  // 5: symposium.ipc.v1.SessionTurn.response:type_name -> symposium.ipc.v1.ExecuteResponse
+	1,  // 6: symposium.ipc.v1.Sandbox.Execute:input_type -> symposium.ipc.v1.ExecuteRequest
+	5,  // 7: symposium.ipc.v1.Sandbox.OpenSession:input_type -> symposium.ipc.v1.OpenSessionRequest
+	7,  // 8: symposium.ipc.v1.Sandbox.Dispatch:input_type -> symposium.ipc.v1.DispatchRequest
+	8,  // 9: symposium.ipc.v1.Sandbox.Tick:input_type -> symposium.ipc.v1.TickRequest
+	10, // 10: symposium.ipc.v1.Sandbox.CloseSession:input_type -> symposium.ipc.v1.CloseSessionRequest
+	12, // 11: symposium.ipc.v1.Host.SaveData:input_type -> symposium.ipc.v1.SaveDataRequest
+	14, // 12: symposium.ipc.v1.Host.GetData:input_type -> symposium.ipc.v1.GetDataRequest
+	16, // 13: symposium.ipc.v1.Host.DeleteData:input_type -> symposium.ipc.v1.DeleteDataRequest
+	18, // 14: symposium.ipc.v1.Host.Fetch:input_type -> symposium.ipc.v1.FetchRequest
+	4,  // 15: symposium.ipc.v1.Sandbox.Execute:output_type -> symposium.ipc.v1.ExecuteResponse
+	9,  // 16: symposium.ipc.v1.Sandbox.OpenSession:output_type -> symposium.ipc.v1.SessionTurn
+	9,  // 17: symposium.ipc.v1.Sandbox.Dispatch:output_type -> symposium.ipc.v1.SessionTurn
+	9,  // 18: symposium.ipc.v1.Sandbox.Tick:output_type -> symposium.ipc.v1.SessionTurn
+	11, // 19: symposium.ipc.v1.Sandbox.CloseSession:output_type -> symposium.ipc.v1.CloseSessionResponse
+	13, // 20: symposium.ipc.v1.Host.SaveData:output_type -> symposium.ipc.v1.SaveDataResponse
+	15, // 21: symposium.ipc.v1.Host.GetData:output_type -> symposium.ipc.v1.GetDataResponse
+	17, // 22: symposium.ipc.v1.Host.DeleteData:output_type -> symposium.ipc.v1.DeleteDataResponse
+	19, // 23: symposium.ipc.v1.Host.Fetch:output_type -> symposium.ipc.v1.FetchResponse
+	15, // [15:24] is the sub-list for method output_type
+	6,  // [6:15] is the sub-list for method input_type
+	6,  // [6:6] is the sub-list for extension type_name
+	6,  // [6:6] is the sub-list for extension extendee
+	0,  // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_sandbox_proto_init() }
@@ -875,13 +1338,14 @@ func file_sandbox_proto_init() {
 	if File_sandbox_proto != nil {
 		return
 	}
+	file_sandbox_proto_msgTypes[6].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sandbox_proto_rawDesc), len(file_sandbox_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -22,7 +22,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Sandbox_Execute_FullMethodName = "/symposium.ipc.v1.Sandbox/Execute"
+	Sandbox_Execute_FullMethodName      = "/symposium.ipc.v1.Sandbox/Execute"
+	Sandbox_OpenSession_FullMethodName  = "/symposium.ipc.v1.Sandbox/OpenSession"
+	Sandbox_Dispatch_FullMethodName     = "/symposium.ipc.v1.Sandbox/Dispatch"
+	Sandbox_Tick_FullMethodName         = "/symposium.ipc.v1.Sandbox/Tick"
+	Sandbox_CloseSession_FullMethodName = "/symposium.ipc.v1.Sandbox/CloseSession"
 )
 
 // SandboxClient is the client API for Sandbox service.
@@ -33,6 +37,15 @@ const (
 type SandboxClient interface {
 	// Execute runs one content block in a fresh JavaScript runtime.
 	Execute(ctx context.Context, in *ExecuteRequest, opts ...grpc.CallOption) (*ExecuteResponse, error)
+	// OpenSession runs a block as a live page whose runtime, DOM, listeners
+	// and timers stay alive in the isolate after the first render.
+	OpenSession(ctx context.Context, in *OpenSessionRequest, opts ...grpc.CallOption) (*SessionTurn, error)
+	// Dispatch runs one user event in a live session.
+	Dispatch(ctx context.Context, in *DispatchRequest, opts ...grpc.CallOption) (*SessionTurn, error)
+	// Tick runs a live session's timers that are due on real time.
+	Tick(ctx context.Context, in *TickRequest, opts ...grpc.CallOption) (*SessionTurn, error)
+	// CloseSession releases a live session; unknown ids are not an error.
+	CloseSession(ctx context.Context, in *CloseSessionRequest, opts ...grpc.CallOption) (*CloseSessionResponse, error)
 }
 
 type sandboxClient struct {
@@ -53,6 +66,46 @@ func (c *sandboxClient) Execute(ctx context.Context, in *ExecuteRequest, opts ..
 	return out, nil
 }
 
+func (c *sandboxClient) OpenSession(ctx context.Context, in *OpenSessionRequest, opts ...grpc.CallOption) (*SessionTurn, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionTurn)
+	err := c.cc.Invoke(ctx, Sandbox_OpenSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sandboxClient) Dispatch(ctx context.Context, in *DispatchRequest, opts ...grpc.CallOption) (*SessionTurn, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionTurn)
+	err := c.cc.Invoke(ctx, Sandbox_Dispatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sandboxClient) Tick(ctx context.Context, in *TickRequest, opts ...grpc.CallOption) (*SessionTurn, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SessionTurn)
+	err := c.cc.Invoke(ctx, Sandbox_Tick_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *sandboxClient) CloseSession(ctx context.Context, in *CloseSessionRequest, opts ...grpc.CallOption) (*CloseSessionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseSessionResponse)
+	err := c.cc.Invoke(ctx, Sandbox_CloseSession_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SandboxServer is the server API for Sandbox service.
 // All implementations must embed UnimplementedSandboxServer
 // for forward compatibility.
@@ -61,6 +114,15 @@ func (c *sandboxClient) Execute(ctx context.Context, in *ExecuteRequest, opts ..
 type SandboxServer interface {
 	// Execute runs one content block in a fresh JavaScript runtime.
 	Execute(context.Context, *ExecuteRequest) (*ExecuteResponse, error)
+	// OpenSession runs a block as a live page whose runtime, DOM, listeners
+	// and timers stay alive in the isolate after the first render.
+	OpenSession(context.Context, *OpenSessionRequest) (*SessionTurn, error)
+	// Dispatch runs one user event in a live session.
+	Dispatch(context.Context, *DispatchRequest) (*SessionTurn, error)
+	// Tick runs a live session's timers that are due on real time.
+	Tick(context.Context, *TickRequest) (*SessionTurn, error)
+	// CloseSession releases a live session; unknown ids are not an error.
+	CloseSession(context.Context, *CloseSessionRequest) (*CloseSessionResponse, error)
 	mustEmbedUnimplementedSandboxServer()
 }
 
@@ -73,6 +135,18 @@ type UnimplementedSandboxServer struct{}
 
 func (UnimplementedSandboxServer) Execute(context.Context, *ExecuteRequest) (*ExecuteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Execute not implemented")
+}
+func (UnimplementedSandboxServer) OpenSession(context.Context, *OpenSessionRequest) (*SessionTurn, error) {
+	return nil, status.Error(codes.Unimplemented, "method OpenSession not implemented")
+}
+func (UnimplementedSandboxServer) Dispatch(context.Context, *DispatchRequest) (*SessionTurn, error) {
+	return nil, status.Error(codes.Unimplemented, "method Dispatch not implemented")
+}
+func (UnimplementedSandboxServer) Tick(context.Context, *TickRequest) (*SessionTurn, error) {
+	return nil, status.Error(codes.Unimplemented, "method Tick not implemented")
+}
+func (UnimplementedSandboxServer) CloseSession(context.Context, *CloseSessionRequest) (*CloseSessionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CloseSession not implemented")
 }
 func (UnimplementedSandboxServer) mustEmbedUnimplementedSandboxServer() {}
 func (UnimplementedSandboxServer) testEmbeddedByValue()                 {}
@@ -113,6 +187,78 @@ func _Sandbox_Execute_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Sandbox_OpenSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OpenSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SandboxServer).OpenSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Sandbox_OpenSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SandboxServer).OpenSession(ctx, req.(*OpenSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Sandbox_Dispatch_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DispatchRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SandboxServer).Dispatch(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Sandbox_Dispatch_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SandboxServer).Dispatch(ctx, req.(*DispatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Sandbox_Tick_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TickRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SandboxServer).Tick(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Sandbox_Tick_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SandboxServer).Tick(ctx, req.(*TickRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Sandbox_CloseSession_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseSessionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SandboxServer).CloseSession(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Sandbox_CloseSession_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SandboxServer).CloseSession(ctx, req.(*CloseSessionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Sandbox_ServiceDesc is the grpc.ServiceDesc for Sandbox service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -123,6 +269,22 @@ var Sandbox_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Execute",
 			Handler:    _Sandbox_Execute_Handler,
+		},
+		{
+			MethodName: "OpenSession",
+			Handler:    _Sandbox_OpenSession_Handler,
+		},
+		{
+			MethodName: "Dispatch",
+			Handler:    _Sandbox_Dispatch_Handler,
+		},
+		{
+			MethodName: "Tick",
+			Handler:    _Sandbox_Tick_Handler,
+		},
+		{
+			MethodName: "CloseSession",
+			Handler:    _Sandbox_CloseSession_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

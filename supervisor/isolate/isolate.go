@@ -61,6 +61,7 @@ type Isolate struct {
 
 	blockID    atomic.Pointer[string]
 	executions atomic.Int64
+	sessions   atomic.Int32 // live sessions; mirrors the slot's set, written under Runtime.mu
 	inflight   atomic.Int32
 	lastUsed   atomic.Int64 // unix nanos
 	killedBy   atomic.Pointer[Kind]
@@ -207,29 +208,47 @@ func (i *Isolate) Dead() bool {
 // Executions counts the executions this isolate has run.
 func (i *Isolate) Executions() int64 { return i.executions.Load() }
 
-// LastUsed is when the isolate last finished an execution.
+// Sessions counts the live sessions this isolate holds.
+func (i *Isolate) Sessions() int { return int(i.sessions.Load()) }
+
+// LastUsed is when the isolate last finished an execution or session turn.
 func (i *Isolate) LastUsed() time.Time { return time.Unix(0, i.lastUsed.Load()) }
 
 // execute runs one block. Outcomes of the block's own code come back in the
 // Result; the supervisor always gets one.
 func (i *Isolate) execute(ctx context.Context, req ipc.Request) *Result {
-	blockID, code, timeout := req.BlockID, req.Code, req.Timeout
+	defer i.executions.Add(1)
+	res, _ := i.call(ctx, req.BlockID, req.Code.CSS, req.Timeout, func(ctx context.Context) (ipc.Response, error) {
+		return i.sb.Execute(ctx, req)
+	}, nil)
+	return res
+}
+
+// call runs one request in the runner and turns what came back into a
+// Result. The runner enforces the deadline itself; the supervisor allows a
+// short grace and then kills the process, so a wedged runner cannot hold a
+// slot; beforeKill, if set, runs first. A session error (ipc.IsSessionError:
+// nothing ran, the runner is fine) returns as an error with no Result.
+func (i *Isolate) call(ctx context.Context, blockID, css string, timeout time.Duration, rpc func(context.Context) (ipc.Response, error), beforeKill func()) (*Result, error) {
 	start := time.Now()
 	i.inflight.Add(1)
 	defer func() {
 		i.inflight.Add(-1)
-		i.executions.Add(1)
 		i.lastUsed.Store(time.Now().UnixNano())
 	}()
 
-	// The runner enforces the deadline itself; the supervisor allows a short
-	// grace and then kills the process, so a wedged runner cannot hold a slot.
 	callCtx, cancel := context.WithTimeout(ctx, timeout+time.Second)
 	defer cancel()
-	resp, err := i.sb.Execute(callCtx, req)
-	res := &Result{BlockID: blockID, CSS: code.CSS, PID: i.PID()}
+	resp, err := rpc(callCtx)
+	if err != nil && ipc.IsSessionError(err) {
+		return nil, err
+	}
+	res := &Result{BlockID: blockID, CSS: css, PID: i.PID()}
 	if err != nil {
 		if callCtx.Err() != nil && ctx.Err() == nil {
+			if beforeKill != nil {
+				beforeKill()
+			}
 			i.kill(KindTimeout)
 		}
 		res.Kind, res.Message = i.classify(err)
@@ -257,7 +276,7 @@ func (i *Isolate) execute(ctx context.Context, req ipc.Request) *Result {
 		}
 	}
 	res.Duration = float64(time.Since(start).Microseconds()) / 1000
-	return res
+	return res, nil
 }
 
 // classify turns a failed call into an outcome. If the runner died, the

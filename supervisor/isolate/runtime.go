@@ -23,7 +23,11 @@ type Config struct {
 	PoolMax     int           // the pool grows with the rate of new blocks up to this; default max(4*PoolSize, 8)
 	NoPool      bool          // start every isolate on demand
 	IdleTimeout time.Duration // an unused isolate is ended after this; default 5m
-	ExecTimeout time.Duration // per execution; default 5s
+	ExecTimeout time.Duration // per execution, and per turn of a live session; default 5s
+	// MaxSessionsPerIsolate bounds the live sessions one block's isolate
+	// holds (each is a whole runtime in it); default 16, ErrSessionLimit
+	// beyond. The runner's own cap (ipc.MaxRunnerSessions) is above it.
+	MaxSessionsPerIsolate int
 	// Locale and TimeZone are the blocks' defaults for Intl (BLOCK_LOCALE,
 	// BLOCK_TIME_ZONE), sent with every execution; empty: en-US, UTC.
 	Locale, TimeZone string
@@ -54,6 +58,9 @@ func (c *Config) defaults() {
 	}
 	if c.ExecTimeout <= 0 {
 		c.ExecTimeout = 5 * time.Second
+	}
+	if c.MaxSessionsPerIsolate <= 0 {
+		c.MaxSessionsPerIsolate = 16
 	}
 	if c.HealthInterval <= 0 {
 		c.HealthInterval = 30 * time.Second
@@ -112,11 +119,13 @@ type Runtime struct {
 	logger *slog.Logger
 	host   HostFactory
 	events func(Event)
-	spawn  func(context.Context) (*Isolate, error) // spawnWatched, or a fake in unit tests
-	sp     *spawner                                // nil with a fake spawn
-	inst   *instance                               // nil with a fake spawn
-	cg     *cgroup.Manager                         // our own subtree; nil with a fake spawn
-	pool   *pool
+	// sessionsEnded is told which live sessions ended with their isolate.
+	sessionsEnded func(blockID string, sessionIDs []string, why EventType)
+	spawn         func(context.Context) (*Isolate, error) // spawnWatched, or a fake in unit tests
+	sp            *spawner                                // nil with a fake spawn
+	inst          *instance                               // nil with a fake spawn
+	cg            *cgroup.Manager                         // our own subtree; nil with a fake spawn
+	pool          *pool
 
 	mu    sync.Mutex
 	table map[string]*slot
@@ -146,6 +155,10 @@ type slot struct {
 	// execution is the host server's per-execution budget, if it has one;
 	// set before ready is closed.
 	execution interface{ BeginExecution() }
+	// sessions are the live sessions in iso, by id; under Runtime.mu. They
+	// end with the slot: whoever takes it out of the table takes them.
+	sessions map[string]*session
+	gone     bool // out of the table; under Runtime.mu
 }
 
 func (s *slot) isReady() bool {
@@ -196,6 +209,9 @@ func newRuntime(cfg Config, opts ...Option) *Runtime {
 	if r.events == nil {
 		r.events = func(Event) {}
 	}
+	if r.sessionsEnded == nil {
+		r.sessionsEnded = func(string, []string, EventType) {}
+	}
 	r.outcomes.init()
 	return r
 }
@@ -238,14 +254,15 @@ func (r *Runtime) Selftest(ctx context.Context) ([]byte, error) {
 }
 
 func (r *Runtime) onDeath(iso *Isolate) {
+	var ended []string
 	if b := iso.BlockID(); b != "" {
 		r.mu.Lock()
 		if s, ok := r.table[b]; ok && s.iso == iso {
-			delete(r.table, b)
-			r.ver++
+			ended = r.dropLocked(s)
 		}
 		r.mu.Unlock()
 	}
+	defer r.endSessions(iso.BlockID(), ended, EventDied)
 	killed := iso.killedBy.Load()
 	iso.destroy()
 	if killed == nil || *killed == KindTimeout {
@@ -299,23 +316,22 @@ func (r *Runtime) acquire(ctx context.Context, blockID string) (*slot, error) {
 			}
 			r.mu.Lock()
 			s.busy--
-			if cur, ok := r.table[blockID]; ok && cur == s {
-				delete(r.table, blockID)
-				r.ver++
-			}
+			ended := r.dropLocked(s)
 			r.mu.Unlock()
+			r.endSessions(blockID, ended, EventDied)
 			if s.err != nil {
 				return nil, s.err
 			}
 			continue // it died: bind a new one
 		}
 		var victim *slot
+		var evicted []string
 		if len(r.table) >= r.cfg.MaxIsolates {
 			if victim = r.leastRecentIdle(); victim == nil {
 				r.mu.Unlock()
 				return nil, ErrCapacity
 			}
-			delete(r.table, victim.block)
+			evicted = r.dropLocked(victim)
 		}
 		s := &slot{block: blockID, ready: make(chan struct{}), busy: 1, used: now}
 		r.table[blockID] = s
@@ -323,6 +339,7 @@ func (r *Runtime) acquire(ctx context.Context, blockID string) (*slot, error) {
 		r.mu.Unlock()
 		if victim != nil {
 			r.evict(victim.iso)
+			r.endSessions(victim.block, evicted, EventEvicted)
 		}
 
 		iso, err := r.pool.get(ctx)
@@ -343,10 +360,7 @@ func (r *Runtime) acquire(ctx context.Context, blockID string) (*slot, error) {
 		if err != nil {
 			r.mu.Lock()
 			s.busy--
-			if cur, ok := r.table[blockID]; ok && cur == s {
-				delete(r.table, blockID)
-				r.ver++
-			}
+			r.dropLocked(s) // it never held a session
 			r.mu.Unlock()
 			return nil, err
 		}
@@ -355,10 +369,11 @@ func (r *Runtime) acquire(ctx context.Context, blockID string) (*slot, error) {
 }
 
 // leastRecentIdle picks the slot to evict: a dead isolate first, else the
-// least recently used that is neither executing nor starting. Called with
-// r.mu held.
+// least recently used that is neither executing nor starting, one without
+// live sessions before one with (evicting that ends its viewers' pages).
+// Called with r.mu held.
 func (r *Runtime) leastRecentIdle() *slot {
-	var best *slot
+	var best, bestLive *slot
 	for _, s := range r.table {
 		if s.busy > 0 || !s.isReady() {
 			continue
@@ -366,11 +381,53 @@ func (r *Runtime) leastRecentIdle() *slot {
 		if s.err != nil || s.iso.Dead() {
 			return s
 		}
+		if len(s.sessions) > 0 {
+			if bestLive == nil || s.used < bestLive.used {
+				bestLive = s
+			}
+			continue
+		}
 		if best == nil || s.used < best.used {
 			best = s
 		}
 	}
+	if best == nil {
+		return bestLive
+	}
 	return best
+}
+
+// dropLocked takes s out of the table, if it is still there, and hands over
+// the sessions it held (each exactly once) for endSessions once r.mu is
+// released. Called with r.mu held.
+func (r *Runtime) dropLocked(s *slot) []string {
+	if cur, ok := r.table[s.block]; ok && cur == s {
+		delete(r.table, s.block)
+		r.ver++
+	}
+	s.gone = true
+	if len(s.sessions) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(s.sessions))
+	for id := range s.sessions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	s.sessions = nil
+	if s.iso != nil {
+		s.iso.sessions.Store(0)
+	}
+	return ids
+}
+
+// endSessions tells WithSessionsEnded's function, if any sessions ended.
+func (r *Runtime) endSessions(blockID string, ids []string, why EventType) {
+	if len(ids) == 0 {
+		return
+	}
+	r.logger.Info("live sessions ended with their isolate", "block", blockID, "sessions", len(ids), "why", why)
+	r.sessionsEnded(blockID, ids, why)
 }
 
 func (r *Runtime) release(s *slot) {
@@ -383,24 +440,33 @@ func (r *Runtime) release(s *slot) {
 
 // End ends the block's isolate, if it has one; it reports whether it had.
 // An execution in flight in it ends as a crash.
+// Its live sessions end (WithSessionsEnded, EventTerminated).
 func (r *Runtime) End(blockID string) bool {
-	iso := r.unbind(blockID, false)
+	iso, ended := r.unbind(blockID, false)
 	r.retire(iso, EventTerminated)
+	r.endSessions(blockID, ended, EventTerminated)
 	return iso != nil
 }
 
-// unbind takes the block's ready isolate out of the table; onlyIdle keeps
-// one that is executing.
-func (r *Runtime) unbind(blockID string, onlyIdle bool) *Isolate {
+// EndIdle ends the block's isolate only if it is neither executing nor
+// holding live sessions (a tenant's isolate quota makes room this way
+// without cutting a viewer's page off); it reports whether it ended one.
+func (r *Runtime) EndIdle(blockID string) bool {
+	iso, _ := r.unbind(blockID, true)
+	r.retire(iso, EventEvicted)
+	return iso != nil
+}
+
+// unbind takes the block's ready isolate out of the table, with the
+// sessions it held; onlyIdle keeps one that is executing or holds sessions.
+func (r *Runtime) unbind(blockID string, onlyIdle bool) (*Isolate, []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.table[blockID]
-	if !ok || !s.isReady() || s.err != nil || (onlyIdle && s.busy > 0) {
-		return nil // absent, or still starting: the idle reaper gets it later
+	if !ok || !s.isReady() || s.err != nil || (onlyIdle && (s.busy > 0 || len(s.sessions) > 0)) {
+		return nil, nil // absent, or still starting: the idle reaper gets it later
 	}
-	delete(r.table, blockID)
-	r.ver++
-	return s.iso
+	return s.iso, r.dropLocked(s)
 }
 
 // evict ends an idle isolate to make room. Its runner gets SIGKILL now (one
@@ -467,7 +533,9 @@ func (r *Runtime) find(id string) (*Isolate, bool) {
 	return nil, false
 }
 
-// reapIdle ends isolates nobody has used for IdleTimeout.
+// reapIdle ends isolates nobody has used for IdleTimeout. One holding live
+// sessions is never idle: the sessions' own idle timeout (the session
+// manager's) ends them first.
 func (r *Runtime) reapIdle() {
 	defer r.wg.Done()
 	every := min(r.cfg.IdleTimeout/4, 30*time.Second)
@@ -481,8 +549,8 @@ func (r *Runtime) reapIdle() {
 		}
 		cutoff := time.Now().Add(-r.cfg.IdleTimeout)
 		for _, iso := range r.isolates() {
-			if iso.inflight.Load() == 0 && iso.LastUsed().Before(cutoff) {
-				if r.unbind(iso.BlockID(), true) == iso {
+			if iso.inflight.Load() == 0 && iso.Sessions() == 0 && iso.LastUsed().Before(cutoff) {
+				if got, _ := r.unbind(iso.BlockID(), true); got == iso {
 					r.logger.Info("isolate idle, ending it", "isolate", iso.ID, "block", iso.BlockID())
 					r.retire(iso, EventIdle)
 				}
@@ -492,7 +560,8 @@ func (r *Runtime) reapIdle() {
 }
 
 // Close ends every isolate and removes this instance's cgroups and run
-// directory. New executions fail with ErrClosed.
+// directory. New executions fail with ErrClosed; live sessions end
+// (WithSessionsEnded, EventTerminated).
 func (r *Runtime) Close() error {
 	r.mu.Lock()
 	if r.closed {
@@ -500,9 +569,23 @@ func (r *Runtime) Close() error {
 		return nil
 	}
 	r.closed = true
-	slots := r.table
+	slots := make([]*slot, 0, len(r.table))
+	for _, s := range r.table {
+		slots = append(slots, s)
+	}
+	ended := map[string][]string{}
+	for _, s := range slots {
+		if ids := r.dropLocked(s); len(ids) > 0 {
+			ended[s.block] = ids
+		}
+	}
 	r.table = map[string]*slot{}
 	r.mu.Unlock()
+	defer func() {
+		for b, ids := range ended {
+			r.endSessions(b, ids, EventTerminated)
+		}
+	}()
 	close(r.stop)
 	r.pool.close()
 	var wg sync.WaitGroup

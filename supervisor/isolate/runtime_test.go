@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,7 +32,21 @@ func (p *fakeProc) Kill(context.Context) error {
 }
 func (p *fakeProc) SendKill() error { return p.Kill(context.Background()) }
 
-type fakeSandbox struct{ release chan struct{} }
+// fakeSandbox runs "blocks" by their JavaScript keyword and keeps live
+// sessions as click counters.
+type fakeSandbox struct {
+	release chan struct{}
+
+	mu       sync.Mutex
+	live     map[string]*fakePage
+	closed   []string
+	overlaps int // turns of one session that ran at once (must stay 0)
+}
+
+type fakePage struct {
+	clicks int
+	inTurn bool
+}
 
 func (f *fakeSandbox) Execute(ctx context.Context, req ipc.Request) (ipc.Response, error) {
 	if req.Code.JavaScript == "slow" {
@@ -45,6 +60,75 @@ func (f *fakeSandbox) Execute(ctx context.Context, req ipc.Request) (ipc.Respons
 }
 func (f *fakeSandbox) ServeHost(ipc.HostServer) {}
 
+func (f *fakeSandbox) OpenSession(ctx context.Context, req ipc.SessionRequest) (ipc.SessionResponse, error) {
+	if req.Code.JavaScript == "nopage" {
+		return ipc.SessionResponse{Response: ipc.Response{TimedOut: true}, Ended: true, NextTimer: -1}, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.live == nil {
+		f.live = map[string]*fakePage{}
+	}
+	if f.live[req.SessionID] != nil {
+		return ipc.SessionResponse{}, ipc.ErrSessionExists
+	}
+	f.live[req.SessionID] = &fakePage{}
+	return ipc.SessionResponse{Response: ipc.Response{HTML: "0", CSS: req.Code.CSS}, NextTimer: -1}, nil
+}
+
+func (f *fakeSandbox) Dispatch(ctx context.Context, id string, ev ipc.Event, timeout time.Duration) (ipc.SessionResponse, error) {
+	f.mu.Lock()
+	p := f.live[id]
+	if p == nil {
+		f.mu.Unlock()
+		return ipc.SessionResponse{}, ipc.ErrNoSession
+	}
+	if p.inTurn {
+		f.overlaps++
+	}
+	p.inTurn = true
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); p.inTurn = false; f.mu.Unlock() }()
+	switch ev.Type {
+	case "miss":
+		return ipc.SessionResponse{}, &ipc.TargetError{Message: "engine: no element matches " + ev.Target}
+	case "<odd>":
+		return ipc.SessionResponse{}, &ipc.EventError{Message: "invalid event: type <odd>"}
+	case "loop": // the runner interrupts the handler at its deadline: the page ends
+		f.mu.Lock()
+		delete(f.live, id)
+		f.mu.Unlock()
+		return ipc.SessionResponse{Response: ipc.Response{TimedOut: true, HTML: "stuck"}, Ended: true, NextTimer: -1}, nil
+	case "hang": // a wedged runner: only the supervisor's deadline ends it
+		<-ctx.Done()
+		return ipc.SessionResponse{}, ctx.Err()
+	case "slow":
+		time.Sleep(2 * time.Millisecond)
+	}
+	f.mu.Lock()
+	p.clicks++
+	n := p.clicks
+	f.mu.Unlock()
+	return ipc.SessionResponse{Response: ipc.Response{HTML: strconv.Itoa(n), Logs: []ipc.Log{{Level: "log", Message: ev.Type}}}, NextTimer: 10 * time.Millisecond}, nil
+}
+
+func (f *fakeSandbox) Tick(ctx context.Context, id string, timeout time.Duration) (ipc.SessionResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.live[id] == nil {
+		return ipc.SessionResponse{}, ipc.ErrNoSession
+	}
+	return ipc.SessionResponse{Response: ipc.Response{HTML: strconv.Itoa(f.live[id].clicks)}, NextTimer: -1}, nil
+}
+
+func (f *fakeSandbox) CloseSession(ctx context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.live, id)
+	f.closed = append(f.closed, id)
+	return nil
+}
+
 type fakeWorld struct {
 	rt      *Runtime
 	release chan struct{}
@@ -55,12 +139,12 @@ type fakeWorld struct {
 	startDelay atomic.Int64
 }
 
-func newFake(t *testing.T, cfg Config) *fakeWorld {
+func newFake(t *testing.T, cfg Config, opts ...Option) *fakeWorld {
 	t.Helper()
 	cfg.RunnerPath = "fake"
 	cfg.defaults()
 	w := &fakeWorld{release: make(chan struct{})}
-	w.rt = newRuntime(cfg)
+	w.rt = newRuntime(cfg, opts...)
 	w.rt.spawn = func(context.Context) (*Isolate, error) {
 		if w.fail.Load() {
 			err := fmt.Errorf("%w: fork/exec fake: permission denied", ErrSpawn)

@@ -16,6 +16,7 @@ type IsolateSample struct {
 	PID        int           `json:"pid"`
 	State      State         `json:"state"`
 	Executions int64         `json:"executions"`
+	Sessions   int           `json:"sessions"` // live sessions it holds
 	Created    time.Time     `json:"created"`
 	LastUsed   time.Time     `json:"lastUsed"`
 	CgroupMode cgroup.Mode   `json:"cgroupMode"`
@@ -81,7 +82,7 @@ func (r *Runtime) Sample() Sample {
 	seen := map[string]cpuMark{}
 	for _, iso := range r.isolates() {
 		is := IsolateSample{ID: iso.ID, BlockID: iso.BlockID(), PID: iso.PID(), State: iso.State(), Executions: iso.Executions(),
-			Created: iso.Created, LastUsed: iso.LastUsed(), CgroupMode: iso.mode, Limits: iso.limits,
+			Sessions: iso.Sessions(), Created: iso.Created, LastUsed: iso.LastUsed(), CgroupMode: iso.mode, Limits: iso.limits,
 			Seccomp: iso.seccomp, SeccompOK: iso.secOK}
 		if is.State == StateRunning {
 			s.Executing++
