@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -42,8 +43,57 @@ var blockID = regexp.MustCompile(`^([a-z0-9-]{1,64}\.)?[A-Za-z0-9_-]{1,64}$`)
 
 // Store is the per-block data API.
 type Store struct {
-	kv     KV
-	limits Limits
+	kv      KV
+	limits  Limits
+	account atomic.Pointer[accountant]
+}
+
+// Accountant is told how much a write changes a block's data before it is
+// made, so a quota over many blocks (the block service's storage quotas,
+// global and per tenant) can refuse it in the same step: a storm of saves
+// cannot pass it, each having reserved its bytes first.
+type Accountant interface {
+	// ReserveData counts delta more bytes (fewer when negative) for the
+	// block's data, or refuses with an error; release undoes the count when
+	// the write is then not made.
+	ReserveData(ctx context.Context, block string, delta int64) (release func(), err error)
+}
+
+type accountant struct{ a Accountant }
+
+// SetAccountant makes every later Save and Delete reserve its size change
+// with a (nil: none). The wiring calls it once the block service exists;
+// DeleteAll is not counted, since the block's owner forgets the block's
+// whole use when it deletes it.
+func (s *Store) SetAccountant(a Accountant) {
+	if a == nil {
+		s.account.Store(nil)
+		return
+	}
+	s.account.Store(&accountant{a})
+}
+
+// reserve asks the accountant to count delta bytes for block.
+func (s *Store) reserve(ctx context.Context, block string, delta int) (func(), error) {
+	acc := s.account.Load()
+	if acc == nil || delta == 0 {
+		return func() {}, nil
+	}
+	release, err := acc.a.ReserveData(ctx, block, int64(delta))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrQuota, err)
+	}
+	return release, nil
+}
+
+// Size is the bytes the block's data takes as its quota counts them: each
+// key and its compact JSON value.
+func (s *Store) Size(ctx context.Context, block string) (int, error) {
+	ix, err := s.loadIndex(ctx, block)
+	if err != nil {
+		return 0, err
+	}
+	return ix.usage(), nil
 }
 
 // Opt configures New.
@@ -320,6 +370,7 @@ func (s *Store) update(ctx context.Context, block string, change func(*index) (s
 		if err != nil {
 			return err
 		}
+		before := ix.usage()
 		sets, deletes, err := change(ix)
 		if errors.Is(err, errUnchanged) {
 			return nil
@@ -333,7 +384,14 @@ func (s *Store) update(ctx context.Context, block string, change func(*index) (s
 			return err
 		}
 		sets = append(sets, kv.Entry{Key: indexKey(block), Value: next})
+		release, err := s.reserve(ctx, block, ix.usage()-before)
+		if err != nil {
+			return err
+		}
 		err = s.kv.CompareAndWrite(ctx, indexKey(block), ix.raw, sets, deletes)
+		if err != nil {
+			release()
+		}
 		if !errors.Is(err, storage.ErrConflict) {
 			return err
 		}

@@ -5,5 +5,7 @@
 // generation) guards every write: the quota check, the index update and the
 // row write are one kv.CompareAndWrite, atomic on every backend, so a save
 // costs the value it writes, not the block's whole data. Data stored in the
-// older single-record format is migrated on first touch.
+// older single-record format is migrated on first touch. An Accountant
+// (the block service) reserves each write's size change first, so quotas
+// over many blocks count saved data too.
 package blockdata

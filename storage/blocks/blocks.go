@@ -3,9 +3,14 @@ package blocks
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/symposium/symposium/storage"
@@ -90,6 +95,8 @@ type KV interface {
 	SetMany(ctx context.Context, entries []kv.Entry) error
 	Delete(ctx context.Context, key string) error
 	List(ctx context.Context, prefix string) ([]kv.Entry, error)
+	CompareAndSet(ctx context.Context, key string, expected, value []byte) error
+	CompareAndWrite(ctx context.Context, guard string, expected []byte, sets []kv.Entry, deletes []string) error
 }
 
 // Blobs is what blocks needs from blob storage.
@@ -99,9 +106,12 @@ type Blobs interface {
 	Delete(ctx context.Context, name string) error
 }
 
-// DataPurger removes a block's per-block data (blockdata.Store does).
+// DataPurger removes a block's per-block data and says how much there is
+// (blockdata.Store does).
 type DataPurger interface {
 	DeleteAll(ctx context.Context, block string) error
+	// Size is the bytes of the block's data (keys and values).
+	Size(ctx context.Context, block string) (int, error)
 }
 
 // Store persists blocks.
@@ -117,17 +127,18 @@ func New(kv KV, blobs Blobs, data DataPurger) *Store {
 }
 
 func blockKey(id string) string   { return "block/" + id }
+func epochKey(id string) string   { return "blockepoch/" + id }
 func outputKey(id string) string  { return "output/" + id }
 func htmlBlob(id string) string   { return "blocks/" + id + "/output.html" }
-func outputBlob(id string) string { return "blocks/" + id + "/output.json" }
+func outputBlob(id string) string { return "blocks/" + id + "/output.json" } // the older, fixed name
 
-// Put creates or replaces a block; UpdatedAt is set to now.
-func (s *Store) Put(ctx context.Context, b Block) error {
-	raw, err := blockRecord(&b)
-	if err != nil {
-		return err
-	}
-	return s.kv.Set(ctx, blockKey(b.ID), raw)
+// newOutputBlob names the blob of one output write: its own name, so a
+// write that is then not made can remove its blob without touching
+// another's, and a reader of a record always finds the blob it names.
+func newOutputBlob(id string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "blocks/" + id + "/output-" + hex.EncodeToString(b[:]) + ".json"
 }
 
 func blockRecord(b *Block) ([]byte, error) {
@@ -152,24 +163,6 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// PutWithOutput stores a block and its latest output in one atomic write
-// (one disk sync on the embedded store): a run of new code is recorded
-// whole or not at all.
-func (s *Store) PutWithOutput(ctx context.Context, b Block, out Output) error {
-	braw, err := blockRecord(&b)
-	if err != nil {
-		return err
-	}
-	oraw, had, err := s.outputRecord(ctx, b.ID, out)
-	if err != nil {
-		return err
-	}
-	if err := s.kv.SetMany(ctx, []kv.Entry{{Key: blockKey(b.ID), Value: braw}, {Key: outputKey(b.ID), Value: oraw.raw}}); err != nil {
-		return err
-	}
-	return s.dropStaleBlob(ctx, b.ID, oraw.blob, had)
 }
 
 // Get returns the block or ErrNotFound.
@@ -201,91 +194,305 @@ func (s *Store) List(ctx context.Context) ([]Block, error) {
 	return out, nil
 }
 
-// Delete removes the block, its output (and output blob) and its data.
-// Deleting an absent block is not an error.
-func (s *Store) Delete(ctx context.Context, id string) error {
+// Every write of a block's records (block, output) is one conditional
+// write guarded by the block's guard record "<epoch>.<generation>": the
+// epoch counts the block's deletes, the generation its writes since the
+// last. So writes of one block are serialised across every instance
+// sharing the store (a writer that lost the race re-reads and retries),
+// and a write made for an execution that noted an epoch before a delete
+// (the ...At methods) stores nothing once the epoch changed. A guard
+// outlives its block: a tombstone of a few bytes per deleted id.
+type guard struct {
+	epoch, gen uint64
+	raw        []byte // as read; nil when absent
+}
+
+// anyEpoch writes whatever the epoch (Put and the other plain writes).
+const anyEpoch = math.MaxUint64
+
+// casAttempts bounds the retries of a guarded write under contention.
+const casAttempts = 32
+
+func (s *Store) readGuard(ctx context.Context, id string) (guard, error) {
+	raw, err := s.kv.Get(ctx, epochKey(id))
+	if errors.Is(err, storage.ErrNotFound) {
+		return guard{}, nil
+	}
+	if err != nil {
+		return guard{}, err
+	}
+	g := guard{raw: raw}
+	e, n, _ := strings.Cut(string(raw), ".")
+	if g.epoch, err = strconv.ParseUint(e, 10, 64); err == nil && n != "" {
+		g.gen, err = strconv.ParseUint(n, 10, 64)
+	}
+	if err != nil {
+		return guard{}, fmt.Errorf("block %s guard record is corrupt: %w", id, err)
+	}
+	return g, nil
+}
+
+func (g guard) encode() []byte { return []byte(fmt.Sprintf("%d.%d", g.epoch, g.gen)) }
+
+// Epoch is the block's delete count: every Delete, on any instance sharing
+// the store, increments it. An execution notes it before it runs and makes
+// its writes with the ...At methods, which store nothing once it changed.
+func (s *Store) Epoch(ctx context.Context, id string) (uint64, error) {
+	if err := blockdata.CheckBlockID(id); err != nil {
+		return 0, err
+	}
+	g, err := s.readGuard(ctx, id)
+	return g.epoch, err
+}
+
+// write makes one guarded write of the block's records at epoch (anyEpoch:
+// any). build returns the entries to write and done, told whether they
+// were written, to tidy what build made outside the kv store; it runs
+// again on every retry, so it reads what it replaces afresh.
+func (s *Store) write(ctx context.Context, id string, epoch uint64,
+	build func(ctx context.Context) (sets []kv.Entry, done func(written bool) error, err error)) error {
 	if err := blockdata.CheckBlockID(id); err != nil {
 		return err
 	}
-	// Dependents first: if we fail midway the block is still listed and
-	// the delete can be retried.
-	for _, name := range []string{htmlBlob(id), outputBlob(id)} {
-		if err := s.blobs.Delete(ctx, name); err != nil {
+	for range casAttempts {
+		g, err := s.readGuard(ctx, id)
+		if err != nil {
 			return err
 		}
+		if epoch != anyEpoch && g.epoch != epoch {
+			return fmt.Errorf("block %s: %w", id, ErrDeleted)
+		}
+		sets, done, err := build(ctx)
+		if err != nil {
+			return err
+		}
+		next := guard{epoch: g.epoch, gen: g.gen + 1}
+		err = s.kv.CompareAndWrite(ctx, epochKey(id), g.raw, append(sets, kv.Entry{Key: epochKey(id), Value: next.encode()}), nil)
+		switch {
+		case err == nil:
+			return done(true)
+		case errors.Is(err, storage.ErrConflict):
+			if derr := done(false); derr != nil {
+				return derr
+			}
+		default:
+			return err // perhaps written: leave what build made
+		}
 	}
-	if err := s.kv.Delete(ctx, outputKey(id)); err != nil {
+	return ErrBusy
+}
+
+func noTidy(bool) error { return nil }
+
+// Put creates or replaces a block; UpdatedAt is set to now.
+func (s *Store) Put(ctx context.Context, b Block) error { return s.PutAt(ctx, b, anyEpoch) }
+
+// PutAt is Put made for an execution that noted epoch before it ran:
+// ErrDeleted, and nothing written, if the block was deleted since.
+func (s *Store) PutAt(ctx context.Context, b Block, epoch uint64) error {
+	raw, err := blockRecord(&b)
+	if err != nil {
 		return err
 	}
-	if err := s.data.DeleteAll(ctx, id); err != nil {
+	return s.write(ctx, b.ID, epoch, func(context.Context) ([]kv.Entry, func(bool) error, error) {
+		return []kv.Entry{{Key: blockKey(b.ID), Value: raw}}, noTidy, nil
+	})
+}
+
+// PutWithOutput stores a block and its latest output in one atomic write
+// (one disk sync on the embedded store): a run of new code is recorded
+// whole or not at all.
+func (s *Store) PutWithOutput(ctx context.Context, b Block, out Output) error {
+	return s.PutWithOutputAt(ctx, b, out, anyEpoch)
+}
+
+// PutWithOutputAt is PutWithOutput under the epoch check of PutAt.
+func (s *Store) PutWithOutputAt(ctx context.Context, b Block, out Output, epoch uint64) error {
+	braw, err := blockRecord(&b)
+	if err != nil {
 		return err
 	}
-	return s.kv.Delete(ctx, blockKey(id))
+	return s.write(ctx, b.ID, epoch, func(ctx context.Context) ([]kv.Entry, func(bool) error, error) {
+		rec, err := s.outputRecord(ctx, b.ID, out)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []kv.Entry{{Key: blockKey(b.ID), Value: braw}, {Key: outputKey(b.ID), Value: rec.raw}}, rec.tidy, nil
+	})
 }
 
 // PutOutput records the block's latest output; the block must exist.
 func (s *Store) PutOutput(ctx context.Context, id string, out Output) error {
-	if _, err := s.Get(ctx, id); err != nil {
-		return err
-	}
-	rec, had, err := s.outputRecord(ctx, id, out)
+	g, err := s.readGuard(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := s.kv.Set(ctx, outputKey(id), rec.raw); err != nil {
+	return s.PutOutputAt(ctx, id, out, g.epoch)
+}
+
+// PutOutputAt is PutOutput under the epoch check of PutAt; a block gone
+// since epoch is ErrDeleted, one absent all along ErrNotFound.
+func (s *Store) PutOutputAt(ctx context.Context, id string, out Output, epoch uint64) error {
+	if _, err := s.Get(ctx, id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			if cur, eerr := s.Epoch(ctx, id); eerr == nil && cur != epoch {
+				return fmt.Errorf("block %s: %w", id, ErrDeleted)
+			}
+		}
 		return err
 	}
-	return s.dropStaleBlob(ctx, id, rec.blob, had)
+	return s.write(ctx, id, epoch, func(ctx context.Context) ([]kv.Entry, func(bool) error, error) {
+		// The block was there at epoch; a delete since changes the epoch,
+		// which the write checks.
+		rec, err := s.outputRecord(ctx, id, out)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []kv.Entry{{Key: outputKey(id), Value: rec.raw}}, rec.tidy, nil
+	})
 }
 
+// encodedOutput is an output ready to write, with tidy to call once the
+// write was or was not made: written, it removes the blobs of the output
+// replaced; not, the blob made for this one.
 type encodedOutput struct {
 	raw  []byte
-	blob bool // the output went to blob storage
+	tidy func(written bool) error
 }
 
-// prevBlobs says which blobs the output being replaced had.
-type prevBlobs struct{ blob, html bool }
-
 // outputRecord encodes an output, putting a large one in blob storage
-// first, and says which blobs the output it replaces had.
-func (s *Store) outputRecord(ctx context.Context, id string, out Output) (encodedOutput, prevBlobs, error) {
+// first under a name of its own.
+func (s *Store) outputRecord(ctx context.Context, id string, out Output) (encodedOutput, error) {
 	if out.UpdatedAt.IsZero() {
 		out.UpdatedAt = time.Now().UTC()
 	}
 	rec := outputRecord{Output: out}
 	raw, err := marshal(rec)
 	if err != nil {
-		return encodedOutput{}, prevBlobs{}, err
+		return encodedOutput{}, err
 	}
+	var blob string
 	if len(raw) > InlineHTMLLimit {
-		if err := s.blobs.Put(ctx, outputBlob(id), raw); err != nil {
-			return encodedOutput{}, prevBlobs{}, fmt.Errorf("store output of block %s: %w", id, err)
+		blob = newOutputBlob(id)
+		if err := s.blobs.Put(ctx, blob, raw); err != nil {
+			return encodedOutput{}, fmt.Errorf("store output of block %s: %w", id, err)
 		}
-		rec = outputRecord{Output: Output{DurationMs: out.DurationMs, UpdatedAt: out.UpdatedAt}, Blob: outputBlob(id)}
+		rec = outputRecord{Output: Output{DurationMs: out.DurationMs, UpdatedAt: out.UpdatedAt}, Blob: blob}
 		if raw, err = marshal(rec); err != nil {
-			return encodedOutput{}, prevBlobs{}, err
+			return encodedOutput{}, err
 		}
 	}
 	var prev outputRecord
-	var had prevBlobs
-	if s.getJSON(ctx, outputKey(id), &prev) == nil {
-		had = prevBlobs{blob: prev.Blob != "", html: prev.HTMLBlob != ""}
-	}
-	return encodedOutput{raw: raw, blob: rec.Blob != ""}, had, nil
+	had := s.getJSON(ctx, outputKey(id), &prev) == nil
+	return encodedOutput{raw: raw, tidy: func(written bool) error {
+		switch {
+		case !written && blob != "":
+			return s.blobs.Delete(ctx, blob)
+		case written && had:
+			return s.dropBlobs(ctx, id, prev, blob)
+		}
+		return nil
+	}}, nil
 }
 
-// dropStaleBlob removes the blobs of a previous large output that the
-// new one no longer uses.
-func (s *Store) dropStaleBlob(ctx context.Context, id string, blob bool, had prevBlobs) error {
-	if had.html {
+// dropBlobs removes the blobs of output record rec except keep.
+func (s *Store) dropBlobs(ctx context.Context, id string, rec outputRecord, keep string) error {
+	if rec.HTMLBlob != "" {
 		if err := s.blobs.Delete(ctx, htmlBlob(id)); err != nil {
 			return err
 		}
 	}
-	if !blob && had.blob {
-		return s.blobs.Delete(ctx, outputBlob(id))
+	if rec.Blob != "" && rec.Blob != keep {
+		return s.blobs.Delete(ctx, rec.Blob)
 	}
 	return nil
+}
+
+// Delete removes the block, its output (and output blobs) and its data.
+// Deleting an absent block is not an error. It first bumps the block's
+// epoch, so a write made for an execution that began before the delete
+// (here or on another instance sharing the store) finds it changed and
+// stores nothing; it removes the block and its output in one write that
+// holds only if no write came in since, else starts over.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	if err := blockdata.CheckBlockID(id); err != nil {
+		return err
+	}
+	for range casAttempts {
+		g, err := s.readGuard(ctx, id)
+		if err != nil {
+			return err
+		}
+		bumped := guard{epoch: g.epoch + 1}
+		err = s.kv.CompareAndWrite(ctx, epochKey(id), g.raw, []kv.Entry{{Key: epochKey(id), Value: bumped.encode()}}, nil)
+		if errors.Is(err, storage.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		// Dependents first: if we fail midway the block is still listed
+		// and the delete can be retried.
+		if err := s.purgeDependents(ctx, id); err != nil {
+			return err
+		}
+		err = s.kv.CompareAndWrite(ctx, epochKey(id), bumped.encode(), nil, []string{blockKey(id), outputKey(id)})
+		if !errors.Is(err, storage.ErrConflict) {
+			return err
+		}
+	}
+	return ErrBusy
+}
+
+// purgeDependents removes the block's output blobs and data (the output
+// record goes with the block record).
+func (s *Store) purgeDependents(ctx context.Context, id string) error {
+	var rec outputRecord
+	if err := s.getJSON(ctx, outputKey(id), &rec); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	for _, name := range []string{htmlBlob(id), outputBlob(id), rec.Blob} {
+		if name == "" {
+			continue
+		}
+		if err := s.blobs.Delete(ctx, name); err != nil {
+			return err
+		}
+	}
+	return s.data.DeleteAll(ctx, id)
+}
+
+// PurgeDeleted removes what an execution of a block deleted since epoch
+// may have left behind the delete (data it saved after the delete purged
+// the block's): the block's data and output, if the block is absent or no
+// write came in since the latest delete. It reports whether it purged.
+// Data saved before its first write by a block being created right now
+// under the same id would go too: a narrow race this accepts.
+func (s *Store) PurgeDeleted(ctx context.Context, id string, epoch uint64) (bool, error) {
+	g, err := s.readGuard(ctx, id)
+	if err != nil || g.epoch == epoch {
+		return false, err
+	}
+	if g.gen > 0 {
+		if _, err := s.Get(ctx, id); !errors.Is(err, ErrNotFound) {
+			return false, err // a newer block is stored
+		}
+	}
+	if err := s.purgeDependents(ctx, id); err != nil {
+		return false, err
+	}
+	err = s.kv.CompareAndWrite(ctx, epochKey(id), g.raw, []kv.Entry{{Key: epochKey(id), Value: g.raw}}, []string{outputKey(id)})
+	if errors.Is(err, storage.ErrConflict) {
+		return true, nil // a write came in: its output stays
+	}
+	return true, err
+}
+
+// DataSize is the bytes of the block's saved data, as its data quota
+// counts them.
+func (s *Store) DataSize(ctx context.Context, id string) (int64, error) {
+	n, err := s.data.Size(ctx, id)
+	return int64(n), err
 }
 
 // GetOutput returns the block's last output or ErrNotFound.

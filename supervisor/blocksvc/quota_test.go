@@ -36,7 +36,7 @@ func TestQuotaBlocksAndBytes(t *testing.T) {
 	// Its output (the fake renders the JavaScript into HTML) counts too:
 	// 9,000 bytes of code and 9,000 of output pass 20,000.
 	_, err = s.Execute(ctx, Block{ID: "b", Code: isolate.Code{JavaScript: strings.Repeat("z", 9000)}})
-	if !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "MAX_STORAGE_BYTES") {
+	if !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "MAX_STORAGE_MB") {
 		t.Fatalf("over the byte quota: %v", err)
 	}
 	if b, _, _ := st.LoadBlock(ctx, "b"); b.Code.JavaScript != "x" {

@@ -2,6 +2,7 @@ package blocksvc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -26,11 +27,17 @@ func WithStore(s Store) Option { return func(v *Service) { v.store = s } }
 type Service struct {
 	rt     Runtime
 	store  Store
+	fenced FencedStore // store, when it can fence writes by epoch; else nil
 	limits Limits
 	render Renderer
 	quota  Quota
 	usage  usage
 	gate   gate
+
+	tenantOf    func(blockID string) string // nil: no tenants
+	tenantQuota TenantQuota
+	runs        tenantRuns
+	now         func() time.Time
 
 	recentMu sync.Mutex
 	recent   map[string]*written // what this instance last wrote per block
@@ -38,13 +45,16 @@ type Service struct {
 
 // New returns a service over rt.
 func New(rt Runtime, opts ...Option) *Service {
-	s := &Service{rt: rt, recent: map[string]*written{}, limits: DefaultLimits, quota: DefaultQuota}
+	s := &Service{rt: rt, recent: map[string]*written{}, limits: DefaultLimits, quota: DefaultQuota,
+		tenantQuota: DefaultTenantQuota, now: time.Now,
+		runs: tenantRuns{inflight: map[string]int{}, lastRun: map[string]map[string]time.Time{}, buckets: map[string]*bucket{}}}
 	for _, o := range opts {
 		o(s)
 	}
 	if s.store == nil {
 		s.store = newMemStore()
 	}
+	s.fenced, _ = s.store.(FencedStore)
 	return s
 }
 
@@ -59,17 +69,37 @@ type written struct {
 	blockAt time.Time
 	out     *isolate.Result
 	outAt   time.Time
+	epoch   uint64 // the block's store epoch when written
 }
 
 // Execute runs the block, then stores it and its output. A new or changed
 // block is stored with its output in one write; an unchanged one only if
 // its output changed. The block is stored even when its run is refused for
 // capacity, so what its author typed is not lost. A block too large to
-// store is refused before it runs (ErrTooLarge); an output over a limit is
-// answered as isolate.KindOutputTooLarge and only the block is stored. If
-// the block is deleted while it runs, nothing is stored and the answer is
-// ErrDeleted.
+// store is refused before it runs (ErrTooLarge), as is one past a quota
+// (ErrQuota; a tenant's isolate or rate quota as a *QuotaError); an output
+// over a limit is answered as isolate.KindOutputTooLarge and only the block
+// is stored. If the block is deleted while it runs, on this instance or (with
+// a FencedStore) any other, nothing is stored and the answer is ErrDeleted.
 func (s *Service) Execute(ctx context.Context, b Block) (*isolate.Result, error) {
+	return s.execute(ctx, b, nil)
+}
+
+// epochOf is the block's store epoch (0 without a FencedStore).
+func (s *Service) epochOf(ctx context.Context, id string) (uint64, error) {
+	if s.fenced == nil {
+		return 0, nil
+	}
+	e, err := s.fenced.Epoch(ctx, id)
+	if err != nil {
+		return 0, fmt.Errorf("%w: read epoch: %w", ErrStorage, err)
+	}
+	return e, nil
+}
+
+// execute is Execute; pinned, when set, is the store epoch the caller
+// noted before it read the block (Update), so a delete since then wins.
+func (s *Service) execute(ctx context.Context, b Block, pinned *uint64) (*isolate.Result, error) {
 	b.Live = false
 	if err := s.checkBlock(b); err != nil {
 		return nil, err
@@ -77,20 +107,33 @@ func (s *Service) Execute(ctx context.Context, b Block) (*isolate.Result, error)
 	if err := s.admit(ctx, b, nil); err != nil {
 		return nil, err
 	}
+	done, err := s.startRun(b.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	g, epoch := s.gate.enter(b.ID)
 	defer s.gate.leave(b.ID, g)
+	var stEpoch uint64
+	if pinned != nil {
+		stEpoch = *pinned
+	} else if stEpoch, err = s.epochOf(ctx, b.ID); err != nil {
+		return nil, err
+	}
 	if b.Name == "" {
 		// Keep the display name a rename gave it.
 		s.recentMu.Lock()
 		w, ok := s.recent[b.ID]
 		s.recentMu.Unlock()
-		if ok {
+		if ok && w.epoch == stEpoch {
 			b.Name = w.block.Name
 		} else if old, ok, err := s.store.LoadBlock(ctx, b.ID); err == nil && ok {
 			b.Name = old.Name
 		}
 	}
-	blockSaved := s.unchanged(b.ID, func(w *written) bool { return w.block.equal(b) && time.Since(w.blockAt) < rewriteAfter })
+	blockSaved := s.unchanged(b.ID, func(w *written) bool {
+		return w.block.equal(b) && w.epoch == stEpoch && time.Since(w.blockAt) < rewriteAfter
+	})
 	res, err := s.rt.Run(ctx, b.ID, b.Code, b.Data)
 	if err == nil {
 		res = s.boundOutput(res)
@@ -98,20 +141,24 @@ func (s *Service) Execute(ctx context.Context, b Block) (*isolate.Result, error)
 	}
 	// The check and the write happen under the block's lock, which Delete
 	// holds while it deletes: a delete either precedes this write and is
-	// seen, or follows it and removes what was written.
+	// seen, or follows it and removes what was written. A delete on another
+	// instance changes the store epoch, which the write checks.
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if !s.gate.current(g, epoch) {
-		return nil, ErrDeleted
+		return nil, s.deleted(ctx, b.ID, stEpoch)
 	}
 	if err != nil || res.Kind == isolate.KindOutputTooLarge {
 		if !blockSaved {
 			b.UpdatedAt = time.Now().UTC()
-			serr := s.store.SaveBlock(ctx, b)
-			if serr == nil {
+			serr := s.saveBlock(ctx, b, stEpoch)
+			switch {
+			case serr == nil:
 				s.account(b, nil)
-				s.remember(b.ID, func(w *written) { w.block, w.blockAt = b, time.Now() })
-			} else if err == nil {
+				s.remember(b.ID, func(w *written) { w.block, w.blockAt, w.epoch = b, time.Now(), stEpoch })
+			case errors.Is(serr, ErrDeleted):
+				return nil, s.deleted(ctx, b.ID, stEpoch)
+			case err == nil:
 				return nil, fmt.Errorf("%w: save block: %w", ErrStorage, serr)
 			}
 		}
@@ -123,19 +170,69 @@ func (s *Service) Execute(ctx context.Context, b Block) (*isolate.Result, error)
 	switch {
 	case !blockSaved:
 		b.UpdatedAt = time.Now().UTC()
-		if err := s.store.SaveRun(ctx, b, res); err != nil {
-			return nil, fmt.Errorf("%w: save block: %w", ErrStorage, err)
+		if err := s.saveRun(ctx, b, res, stEpoch); err != nil {
+			return nil, s.writeFailed(ctx, b.ID, stEpoch, "save block", err)
 		}
 		s.account(b, res)
-		s.remember(b.ID, func(w *written) { w.block, w.blockAt, w.out, w.outAt = b, time.Now(), res, time.Now() })
+		s.remember(b.ID, func(w *written) {
+			w.block, w.blockAt, w.out, w.outAt, w.epoch = b, time.Now(), res, time.Now(), stEpoch
+		})
 	case !s.unchanged(b.ID, func(w *written) bool { return sameOutput(w.out, res) && time.Since(w.outAt) < rewriteAfter }):
-		if err := s.store.SaveOutput(ctx, b.ID, res); err != nil {
-			return nil, fmt.Errorf("%w: save output: %w", ErrStorage, err)
+		if err := s.saveOutput(ctx, b.ID, res, stEpoch); err != nil {
+			return nil, s.writeFailed(ctx, b.ID, stEpoch, "save output", err)
 		}
 		s.accountOutput(b.ID, res)
 		s.remember(b.ID, func(w *written) { w.out, w.outAt = res, time.Now() })
 	}
 	return res, nil
+}
+
+// The store writes of an execution, fenced by the epoch it noted when the
+// store can.
+func (s *Service) saveBlock(ctx context.Context, b Block, epoch uint64) error {
+	if s.fenced != nil {
+		return s.fenced.SaveBlockAt(ctx, b, epoch)
+	}
+	return s.store.SaveBlock(ctx, b)
+}
+
+func (s *Service) saveRun(ctx context.Context, b Block, r *isolate.Result, epoch uint64) error {
+	if s.fenced != nil {
+		return s.fenced.SaveRunAt(ctx, b, r, epoch)
+	}
+	return s.store.SaveRun(ctx, b, r)
+}
+
+func (s *Service) saveOutput(ctx context.Context, id string, r *isolate.Result, epoch uint64) error {
+	if s.fenced != nil {
+		return s.fenced.SaveOutputAt(ctx, id, r, epoch)
+	}
+	return s.store.SaveOutput(ctx, id, r)
+}
+
+// writeFailed is the answer to a failed execution write: ErrDeleted when
+// the store found the block deleted meanwhile, else ErrStorage.
+func (s *Service) writeFailed(ctx context.Context, id string, epoch uint64, what string, err error) error {
+	if errors.Is(err, ErrDeleted) {
+		return s.deleted(ctx, id, epoch)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrStorage, what, err)
+}
+
+// deleted finishes an execution (that noted store epoch) whose block was
+// deleted while it ran: it forgets what it remembered writing and removes
+// what the run may have saved behind the delete (data saved after it),
+// unless a newer block is stored, so the delete's answer holds; this
+// instance's tally then forgets the block too. It returns ErrDeleted.
+func (s *Service) deleted(ctx context.Context, id string, epoch uint64) error {
+	s.forget(id)
+	if s.fenced == nil {
+		return ErrDeleted
+	}
+	if purged, err := s.fenced.PurgeDeleted(ctx, id, epoch); err == nil && purged {
+		s.accountDelete(id)
+	}
+	return ErrDeleted
 }
 
 func sameOutput(a, b *isolate.Result) bool {
@@ -188,6 +285,10 @@ type Patch struct {
 
 // Update merges a partial change into a known block and re-executes it.
 func (s *Service) Update(ctx context.Context, id string, p Patch) (*isolate.Result, error) {
+	epoch, err := s.epochOf(ctx, id) // before the read: a delete after it wins
+	if err != nil {
+		return nil, err
+	}
 	b, ok, err := s.store.LoadBlock(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("%w: load block: %w", ErrStorage, err)
@@ -207,7 +308,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch) (*isolate.Resu
 	if p.Data != nil {
 		b.Data = p.Data
 	}
-	return s.Execute(ctx, b)
+	return s.execute(ctx, b, &epoch)
 }
 
 // Delete ends the block's isolate and forgets the block, its data and its
@@ -225,6 +326,10 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("%w: load block: %w", ErrStorage, err)
 	}
 	live := s.rt.End(id)
+	// An execution that entered after the first bump may have been running
+	// in the isolate End just killed: bump again so it too answers
+	// ErrDeleted rather than a crash.
+	s.gate.bump(g)
 	if !live && !known {
 		return ErrUnknownBlock
 	}
@@ -255,6 +360,10 @@ func (s *Service) Rename(ctx context.Context, id, name string) error {
 	defer s.gate.leave(id, g)
 	g.mu.Lock() // so a rename cannot bring back a block deleted meanwhile
 	defer g.mu.Unlock()
+	epoch, err := s.epochOf(ctx, id) // nor one deleted on another instance
+	if err != nil {
+		return err
+	}
 	b, ok, err := s.store.LoadBlock(ctx, id)
 	if err != nil {
 		return fmt.Errorf("%w: load block: %w", ErrStorage, err)
@@ -263,7 +372,9 @@ func (s *Service) Rename(ctx context.Context, id, name string) error {
 		return ErrUnknownBlock
 	}
 	b.Name = name
-	if err := s.store.SaveBlock(ctx, b); err != nil {
+	if err := s.saveBlock(ctx, b, epoch); errors.Is(err, ErrDeleted) {
+		return ErrUnknownBlock
+	} else if err != nil {
 		return fmt.Errorf("%w: save block: %w", ErrStorage, err)
 	}
 	s.account(b, nil)

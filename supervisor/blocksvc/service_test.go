@@ -57,6 +57,29 @@ func (c *countingStore) SaveOutput(ctx context.Context, id string, r *isolate.Re
 	return c.memStore.SaveOutput(ctx, id, r)
 }
 
+func (c *countingStore) SaveRunAt(ctx context.Context, b Block, r *isolate.Result, epoch uint64) error {
+	if c.fail != nil {
+		return c.fail
+	}
+	c.writes++
+	return c.memStore.SaveRunAt(ctx, b, r, epoch)
+}
+
+func (c *countingStore) SaveOutputAt(ctx context.Context, id string, r *isolate.Result, epoch uint64) error {
+	if c.fail != nil {
+		return c.fail
+	}
+	c.writes++
+	return c.memStore.SaveOutputAt(ctx, id, r, epoch)
+}
+
+func (c *countingStore) Epoch(ctx context.Context, id string) (uint64, error) {
+	if c.fail != nil {
+		return 0, c.fail
+	}
+	return c.memStore.Epoch(ctx, id)
+}
+
 func (c *countingStore) LoadBlock(ctx context.Context, id string) (Block, bool, error) {
 	if c.fail != nil {
 		return Block{}, false, c.fail

@@ -45,15 +45,89 @@ type Store interface {
 	ListBlocks(ctx context.Context) ([]Block, error)
 }
 
+// FencedStore is a Store that makes a delete win over an execution in
+// flight on any instance sharing it: every delete changes the block's
+// epoch, an execution notes the epoch before it runs, and its writes
+// (the ...At methods) store nothing, answering ErrDeleted (wrapped), once
+// the epoch changed. The service uses it when its store implements it;
+// without, a delete wins only over executions on the same instance.
+type FencedStore interface {
+	Store
+	// Epoch is the block's delete count (0 if it was never deleted).
+	Epoch(ctx context.Context, id string) (uint64, error)
+	SaveBlockAt(ctx context.Context, b Block, epoch uint64) error
+	SaveRunAt(ctx context.Context, b Block, r *isolate.Result, epoch uint64) error
+	SaveOutputAt(ctx context.Context, id string, r *isolate.Result, epoch uint64) error
+	// PurgeDeleted removes what an execution that noted epoch left behind
+	// the block's delete since (data saved after the delete purged it),
+	// unless a newer block is stored; it reports whether it purged.
+	PurgeDeleted(ctx context.Context, id string, epoch uint64) (bool, error)
+}
+
+// DataSizer is a Store that can say how many bytes a block's saved data
+// (symposium.saveData) takes, so the storage quota counts it from the
+// start; the counts then follow ReserveData.
+type DataSizer interface {
+	DataSize(ctx context.Context, id string) (int64, error)
+}
+
 // memStore is the in-process Store used when none is configured.
 type memStore struct {
 	mu     sync.RWMutex
 	blocks map[string]Block
 	out    map[string]*isolate.Result
+	epochs map[string]uint64
 }
 
 func newMemStore() *memStore {
-	return &memStore{blocks: map[string]Block{}, out: map[string]*isolate.Result{}}
+	return &memStore{blocks: map[string]Block{}, out: map[string]*isolate.Result{}, epochs: map[string]uint64{}}
+}
+
+func (s *memStore) Epoch(_ context.Context, id string) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.epochs[id], nil
+}
+
+func (s *memStore) SaveBlockAt(_ context.Context, b Block, epoch uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.epochs[b.ID] != epoch {
+		return ErrDeleted
+	}
+	s.blocks[b.ID] = b
+	return nil
+}
+
+func (s *memStore) SaveRunAt(_ context.Context, b Block, r *isolate.Result, epoch uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.epochs[b.ID] != epoch {
+		return ErrDeleted
+	}
+	s.blocks[b.ID] = b
+	s.out[b.ID] = r
+	return nil
+}
+
+func (s *memStore) SaveOutputAt(_ context.Context, id string, r *isolate.Result, epoch uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.epochs[id] != epoch {
+		return ErrDeleted
+	}
+	s.out[id] = r
+	return nil
+}
+
+func (s *memStore) PurgeDeleted(_ context.Context, id string, epoch uint64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.blocks[id]; ok || s.epochs[id] == epoch {
+		return false, nil
+	}
+	delete(s.out, id)
+	return true, nil
 }
 
 func (s *memStore) LoadBlock(_ context.Context, id string) (Block, bool, error) {
@@ -95,6 +169,7 @@ func (s *memStore) LoadOutput(_ context.Context, id string) (*isolate.Result, bo
 func (s *memStore) DeleteBlock(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.epochs[id]++
 	delete(s.blocks, id)
 	delete(s.out, id)
 	return nil
