@@ -91,11 +91,14 @@ bench: build
 	@echo "--- the same with the embedded store on tmpfs: a new block without the cost of its two disk syncs"
 	BENCH_DATA_DIR=/dev/shm SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'NewBlock/pool' -benchtime 300x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Idle|Startup' -benchtime 20x ./web/bench/
+	@echo "--- live sessions: a counter click, event -> new page, over HTTP and through the manager; memory per session"
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'SessionEvent' -benchtime 2000x ./web/bench/
+	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'SessionMemory' -benchtime 1x ./web/bench/
 	@echo "--- soak: mixed load and hostile blocks for SOAK_DURATION (default 10m); supervisor RSS, fds, threads at start, warm and end"
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Soak' -benchtime 1x -timeout 30m ./web/bench/
 	@echo "--- idle isolate memory on cgroup v2 (QEMU guest; the runner is born in its cgroup, so every page counts)"
 	$(MAKE) --no-print-directory test-cgroup2 GUEST_PKGS=./supervisor/isolate \
-	  GUEST_TEST_ARGS="-test.run=NoTests -test.bench=IdleIsolateMemory|ManagerExecuteWarm -test.benchtime=10x" | grep -E '^(Benchmark|=== GUEST)'
+	  GUEST_TEST_ARGS="-test.run=NoTests -test.bench=IdleIsolateMemory|ManagerExecuteWarm|SessionMemory -test.benchtime=10x" | grep -E '^(Benchmark|=== GUEST)'
 
 # Intl's locale data: CLDR's own JSON (npm cldr-*, pinned to the CLDR release
 # of Node 20's ICU) trimmed into sandbox-runner/intl/data, which is committed.

@@ -154,7 +154,15 @@ else
 	admin_id="$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 	admin_key="sym_${admin_id}_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
 	admin_hash="$(printf '%s' "$admin_key" | sha256sum | cut -d' ' -f1)"
+	# --session-affinity: a live session of an interactive block lives in
+	# one instance's isolate. Affinity sends a browser's requests to the
+	# instance that served it before (best effort, by cookie), so its events
+	# reach that isolate directly; when they do not (the instance scaled in,
+	# a script without the cookie), the instance that gets one forwards it
+	# through Memorystore to the holder, or answers session_moved if the
+	# holder is gone. The UI's WebSocket stays on one instance anyway.
 	g run deploy "$service" --image "$image" --region "$region" \
+		--session-affinity \
 		--execution-environment gen2 \
 		--service-account "$sa" \
 		--network "$network" --subnet "$subnet" --vpc-egress private-ranges-only \

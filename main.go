@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/symposium/symposium/supervisor/hostcap"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
+	"github.com/symposium/symposium/supervisor/session"
 	"github.com/symposium/symposium/web"
 	"github.com/symposium/symposium/web/auth"
 	"github.com/symposium/symposium/web/live"
@@ -123,18 +125,19 @@ func start(cfg config.Config, logger *slog.Logger, opts ...isolate.Option) (*cgr
 		logger.Info("cgroups", "mode", det.Mode, "layout", det.Layout)
 	}
 	rt, err := isolate.New(isolate.Config{
-		RunnerPath:     cfg.RunnerPath,
-		RunDir:         cfg.RunDir,
-		MaxIsolates:    cfg.MaxIsolates,
-		PoolSize:       cfg.PoolSize,
-		PoolMax:        cfg.PoolMax,
-		NoPool:         cfg.PoolSize == 0,
-		IdleTimeout:    cfg.IdleTimeout,
-		ExecTimeout:    cfg.ExecTimeout,
-		Locale:         cfg.BlockLocale,
-		TimeZone:       cfg.BlockTimeZone,
-		HealthInterval: cfg.HealthInterval,
-		Limits:         cgroup.Limits{MemoryBytes: cfg.IsolateMemory, CPU: cfg.IsolateCPU, Pids: cfg.IsolatePids},
+		RunnerPath:            cfg.RunnerPath,
+		RunDir:                cfg.RunDir,
+		MaxIsolates:           cfg.MaxIsolates,
+		PoolSize:              cfg.PoolSize,
+		PoolMax:               cfg.PoolMax,
+		NoPool:                cfg.PoolSize == 0,
+		IdleTimeout:           cfg.IdleTimeout,
+		ExecTimeout:           cfg.ExecTimeout,
+		Locale:                cfg.BlockLocale,
+		TimeZone:              cfg.BlockTimeZone,
+		HealthInterval:        cfg.HealthInterval,
+		MaxSessionsPerIsolate: cfg.SessionsPerIsolate,
+		Limits:                cgroup.Limits{MemoryBytes: cfg.IsolateMemory, CPU: cfg.IsolateCPU, Pids: cfg.IsolatePids},
 	}, cg, append([]isolate.Option{isolate.WithLogger(logger.With("component", "isolate"))}, opts...)...)
 	if err != nil {
 		_ = cg.Close()
@@ -258,37 +261,84 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 
 	// The live hub exists before the manager: the pool's first isolates
 	// already emit events. With Redis, block updates reach every instance.
-	liveOpts := []live.Option{live.WithLogger(logger), live.WithLimiter(limiter),
+	// One id names this instance in session ids and on the Redis channel.
+	instanceID := newInstanceID()
+	liveOpts := []live.Option{live.WithLogger(logger), live.WithLimiter(limiter), live.WithInstanceID(instanceID),
 		live.WithConnLimits(cfg.WSPerTenant, cfg.WSPerAddr)}
 	if mode == auth.ModeKeys {
 		liveOpts = append(liveOpts, live.WithAuth(authn.Identify))
 	}
+	var rdb *redis.Client
 	if u := storeEnv("REDIS_URL"); u != "" {
 		ro, err := redis.ParseURL(u)
 		if err != nil {
 			logger.Error("REDIS_URL is not a redis:// URL", "err", errors.New("unparseable"))
 			return 2
 		}
-		rdb := redis.NewClient(ro)
+		rdb = redis.NewClient(ro)
 		defer rdb.Close()
 		liveOpts = append(liveOpts, live.WithRedis(rdb))
 	}
 	hub := live.New(liveOpts...)
 	defer hub.Close()
 
+	// The session manager needs the runtime, and the runtime tells it when
+	// an isolate ends with sessions: the callback finds it once it exists.
+	var sessions atomic.Pointer[session.Manager]
 	cg, rt, err := start(cfg, logger,
 		isolate.WithHost(hosts.For),
-		isolate.WithEvents(hub.Event))
+		isolate.WithEvents(hub.Event),
+		isolate.WithSessionsEnded(func(blockID string, ids []string, why isolate.EventType) {
+			if m := sessions.Load(); m != nil {
+				m.IsolateEnded(blockID, ids, why)
+			}
+		}))
 	if err != nil {
 		logger.Error("cannot start", "err", err)
 		return 1
 	}
 	defer cg.Close()
 	defer rt.Close()
-	svc := blocksvc.New(rt, blocksvc.WithStore(blockStore{blocks.New(stores.KV, stores.Blob, data)}),
+	store := blockStore{blocks.New(stores.KV, stores.Blob, data)}
+	svcOpts := []blocksvc.Option{blocksvc.WithStore(store),
 		blocksvc.WithLimits(blocksvc.Limits{HTMLBytes: cfg.MaxOutputHTMLBytes, CSSBytes: cfg.MaxOutputCSSBytes, LogBytes: cfg.MaxOutputLogBytes, BlockBytes: cfg.MaxBlockBytes}),
 		blocksvc.WithQuota(blocksvc.Quota{Blocks: cfg.MaxBlocks, Bytes: cfg.MaxStorageBytes}),
-		blocksvc.WithRenderer(web.RenderPage))
+		blocksvc.WithRenderer(web.RenderPage)}
+	if mode == auth.ModeKeys {
+		// Each tenant's share (AUTH_MODE=local has one tenant: the global quotas).
+		tq, err := config.LoadTenantQuota(env)
+		if err != nil {
+			logger.Error("invalid configuration", "err", err)
+			return 2
+		}
+		unbounded := func(n int64) int64 { return map[bool]int64{true: -1, false: n}[n == 0] } // config's 0 is blocksvc's -1
+		svcOpts = append(svcOpts,
+			blocksvc.WithTenantOf(func(id string) string { t, _ := web.SplitID(id); return t }),
+			blocksvc.WithTenantQuota(blocksvc.TenantQuota{
+				Blocks: int(unbounded(int64(tq.MaxBlocks))), Bytes: unbounded(tq.MaxStorageBytes),
+				Isolates: int(unbounded(int64(tq.MaxIsolates))), ExecutionsPerMinute: int(unbounded(int64(tq.ExecutionsPerMinute))),
+			}))
+	}
+	svc := blocksvc.New(rt, svcOpts...)
+	data.SetAccountant(svc) // saved data counts in the storage quotas
+	mgr := session.New(rt, session.Config{InstanceID: instanceID, IdleTimeout: cfg.SessionIdleTimeout,
+		EventsPerSecond: cfg.SessionEventsPerSecond, MaxSessions: cfg.MaxSessions, Logger: logger.With("component", "session")})
+	sessions.Store(mgr)
+	// With Redis, an event that reaches the wrong instance is forwarded to
+	// the one holding its session, and code changes end sessions everywhere.
+	var liveSessions sessionAPI = mgr
+	if rdb != nil {
+		liveSessions = session.NewForwarder(mgr, rdb, session.ForwardConfig{Timeout: cfg.ExecTimeout + 5*time.Second,
+			Logger: logger.With("component", "session")})
+	}
+	defer liveSessions.Shutdown() // before the runtime closes (defers run last first)
+	embedKey, err := embedSecret(ctx, cfg.EmbedSecret, stores.KV)
+	if err != nil {
+		logger.Error("embed secret", "err", err)
+		return 1
+	}
+	// Code changes and deletes end the block's sessions, on either transport.
+	blocksAPI := web.SessionBlocks{Blocks: svc, Ends: liveSessions}
 
 	// Prove the confinement once at start, exactly as a served runner gets it.
 	var st selftestReport
@@ -327,7 +377,9 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 		enforcement["warning"] = strings.Join(warnings, "; ")
 		enforcement["degraded"] = true
 	}
-	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, svc, mon,
+	srv := web.New(web.Config{BodyLimit: cfg.BodyLimit, RateLimit: cfg.RateLimit}, blocksAPI, mon,
+		web.WithSessions(liveSessions, store),
+		web.WithEmbedSecret(embedKey),
 		web.WithLogger(logger),
 		web.WithAuth(authn),
 		web.WithProxies(proxies),
@@ -342,11 +394,14 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 				}
 			}
 			return map[string]any{"environment": platformEnv, "enforcement": enforcement, "storage": storage,
-				"locale": map[string]string{"default": cfg.BlockLocale, "timeZone": cfg.BlockTimeZone}}
+				"locale": map[string]string{"default": cfg.BlockLocale, "timeZone": cfg.BlockTimeZone},
+				"sessions": map[string]any{"open": mgr.Stats().Open, "max": cfg.MaxSessions, "perIsolate": cfg.SessionsPerIsolate,
+					"idleTimeout": cfg.SessionIdleTimeout.String(), "instance": instanceID, "forwarding": rdb != nil}}
 		}))
 
 	ui.Mount(srv.App())
-	hub.Mount(srv.App(), svc)
+	hub.UseSessions(srv.Sessions())
+	hub.Mount(srv.App(), blocksAPI)
 
 	stopPlaceholder()
 	errc := make(chan error, 1)
@@ -416,4 +471,13 @@ func browseURL(host string, port int) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(port)) + "/"
+}
+
+// sessionAPI is the session manager as the server uses it: one instance's
+// (session.Manager) or the cluster's (session.Forwarder).
+type sessionAPI interface {
+	web.SessionManager
+	CodeChanged(blockID string, p session.CodePatch)
+	EndBlock(blockID string, reason session.Reason)
+	Shutdown()
 }

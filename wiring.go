@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/symposium/symposium/storage/apikeys"
 	"github.com/symposium/symposium/storage/blockdata"
@@ -111,6 +114,42 @@ func (b blockStore) DeleteBlock(ctx context.Context, id string) error {
 	return err
 }
 
+// Epoch and the ...At writes make blockStore a blocksvc.FencedStore: a
+// delete on any instance sharing the store wins over an execution in
+// flight on another.
+func (b blockStore) Epoch(ctx context.Context, id string) (uint64, error) {
+	return b.s.Epoch(ctx, id)
+}
+
+func (b blockStore) SaveBlockAt(ctx context.Context, blk blocksvc.Block, epoch uint64) error {
+	return fenced(b.s.PutAt(ctx, toStored(blk), epoch))
+}
+
+func (b blockStore) SaveRunAt(ctx context.Context, blk blocksvc.Block, r *isolate.Result, epoch uint64) error {
+	return fenced(b.s.PutWithOutputAt(ctx, toStored(blk), toStoredOutput(r), epoch))
+}
+
+func (b blockStore) SaveOutputAt(ctx context.Context, id string, r *isolate.Result, epoch uint64) error {
+	return fenced(b.s.PutOutputAt(ctx, id, toStoredOutput(r), epoch))
+}
+
+// fenced is the storage layer's "deleted since" as the service's.
+func fenced(err error) error {
+	if errors.Is(err, blocks.ErrDeleted) {
+		return errors.Join(blocksvc.ErrDeleted, err)
+	}
+	return err
+}
+
+func (b blockStore) PurgeDeleted(ctx context.Context, id string, epoch uint64) (bool, error) {
+	return b.s.PurgeDeleted(ctx, id, epoch)
+}
+
+// DataSize lets the storage quota count saved data from the start.
+func (b blockStore) DataSize(ctx context.Context, id string) (int64, error) {
+	return b.s.DataSize(ctx, id)
+}
+
 func (b blockStore) ListBlocks(ctx context.Context) ([]blocksvc.Block, error) {
 	list, err := b.s.List(ctx)
 	if err != nil {
@@ -156,4 +195,44 @@ var hostErrors = hostcap.Classifier{
 		blockdata.ErrQuota, blockdata.ErrInvalidJSON, blockdata.ErrInvalidKey, blockdata.ErrBusy,
 		egress.ErrInvalidURL, egress.ErrRefused, egress.ErrFailed, egress.ErrTooLarge,
 	},
+}
+
+// newInstanceID names this instance in live session ids
+// ("<instanceID>~<random>"), so an event that reaches another instance is
+// answered session_moved rather than session_gone.
+func newInstanceID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return "i-" + hex.EncodeToString(b[:])
+}
+
+// secretStore is where the embed secret every instance shares is kept.
+type secretStore interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	CompareAndSet(ctx context.Context, key string, expected, value []byte) error
+}
+
+const embedSecretKey = "auth/embed-secret"
+
+// embedSecret is EMBED_SECRET, or the one kept in the kv store (made once,
+// by whichever instance comes first), so embed tokens verify on every
+// instance and survive restarts.
+func embedSecret(ctx context.Context, configured string, kv secretStore) ([]byte, error) {
+	if configured != "" {
+		return []byte(configured), nil
+	}
+	if b, err := kv.Get(ctx, embedSecretKey); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	if err := kv.CompareAndSet(ctx, embedSecretKey, nil, fresh); err != nil {
+		if b, gerr := kv.Get(ctx, embedSecretKey); gerr == nil && len(b) >= 32 {
+			return b, nil // another instance won the race
+		}
+		return nil, fmt.Errorf("store the embed secret: %w", err)
+	}
+	return fresh, nil
 }

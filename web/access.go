@@ -53,6 +53,17 @@ func (s *Server) guard(c *fiber.Ctx) error {
 	if strings.EqualFold(c.Path(), "/api/session") && c.Method() != fiber.MethodGet {
 		return c.Next() // signing in or out needs no principal yet
 	}
+	if embed := c.Query("embed"); embed != "" && strings.EqualFold(c.Path(), "/ws") {
+		// An embed's socket: its token is its credential, for one block.
+		p, err := s.EmbedPrincipal(embed, c.Query("token"))
+		if err != nil {
+			return err
+		}
+		c.Locals(LocalPrincipal, p)
+		c.Locals(LocalEmbed, embed)
+		c.SetUserContext(WithPrincipal(c.UserContext(), p))
+		return c.Next()
+	}
 	authz, cookie := c.Get(fiber.HeaderAuthorization), c.Cookies(auth.CookieName)
 	p, err := s.auth.Identify(c.UserContext(), authz, cookie)
 	if err != nil {

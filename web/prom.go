@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/symposium/symposium/supervisor/isolate"
+	"github.com/symposium/symposium/supervisor/session"
 )
 
 // promMetrics exposes the one sample at scrape time: every isolate's kernel
@@ -94,4 +95,33 @@ func (c sampleCollector) Collect(ch chan<- prometheus.Metric) {
 		healthy = 1
 	}
 	ch <- prometheus.MustNewConstMetric(descHealthy, prometheus.GaugeValue, healthy)
+}
+
+var (
+	descSessions      = prometheus.NewDesc("symposium_sessions_open", "Live sessions of interactive blocks on this instance.", nil, nil)
+	descSessionOpened = prometheus.NewDesc("symposium_sessions_opened_total", "Live sessions opened on this instance.", nil, nil)
+	descSessionEvents = prometheus.NewDesc("symposium_session_events_total", "User events dispatched into live sessions, from every transport.", nil, nil)
+	descSessionTicks  = prometheus.NewDesc("symposium_session_ticks_total", "Timer turns run in live sessions.", nil, nil)
+	descSessionEnded  = prometheus.NewDesc("symposium_sessions_ended_total", "Live sessions ended, by reason.", []string{"reason"}, nil)
+)
+
+// sessionCollector exposes the session manager's figures at scrape time.
+type sessionCollector struct{ m SessionManager }
+
+func (sessionCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descSessions, descSessionOpened, descSessionEvents, descSessionTicks, descSessionEnded} {
+		ch <- d
+	}
+}
+
+func (c sessionCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.m.Stats()
+	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(st.Open))
+	ch <- prometheus.MustNewConstMetric(descSessionOpened, prometheus.CounterValue, float64(st.Opened))
+	ch <- prometheus.MustNewConstMetric(descSessionEvents, prometheus.CounterValue, float64(st.Events))
+	ch <- prometheus.MustNewConstMetric(descSessionTicks, prometheus.CounterValue, float64(st.Ticks))
+	for _, r := range []session.Reason{session.ReasonIdle, session.ReasonClosed, session.ReasonCodeChanged, session.ReasonDeleted,
+		session.ReasonIsolateEnded, session.ReasonTimeout, session.ReasonOOM, session.ReasonCrash, session.ReasonShutdown} {
+		ch <- prometheus.MustNewConstMetric(descSessionEnded, prometheus.CounterValue, float64(st.Ended[r]), string(r))
+	}
 }

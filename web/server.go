@@ -70,6 +70,11 @@ type Server struct {
 	auth    *auth.Authenticator
 	proxies auth.Proxies
 	limiter *auth.Limiter
+
+	sessionMgr SessionManager
+	sessionSrc BlockSource
+	sessions   *Sessions
+	embedKey   []byte
 }
 
 // Option configures a Server.
@@ -92,6 +97,13 @@ func WithProxies(p auth.Proxies) Option { return func(s *Server) { s.proxies = p
 // Config.RateLimit a minute, for this server alone).
 func WithLimiter(l *auth.Limiter) Option { return func(s *Server) { s.limiter = l } }
 
+// WithSessions serves the live sessions of interactive blocks from m; a
+// session opened without code loads its block from src (nil: the block
+// service's listing).
+func WithSessions(m SessionManager, src BlockSource) Option {
+	return func(s *Server) { s.sessionMgr, s.sessionSrc = m, src }
+}
+
 // WithHealth adds health sections.
 func WithHealth(h HealthFunc) Option { return func(s *Server) { s.health = h } }
 
@@ -108,6 +120,12 @@ func New(cfg Config, svc Blocks, met Metrics, opts ...Option) *Server {
 	if s.auth == nil {
 		s.auth, _ = auth.New(context.Background(), auth.ModeLocal, nil, nil) // local mode needs no store
 	}
+	if len(s.embedKey) < 32 {
+		s.embedKey = randomSecret()
+	}
+	if s.sessionMgr != nil {
+		s.sessions = NewSessions(s.sessionMgr, s.sessionSrc, svc)
+	}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             cfg.BodyLimit,
 		DisableStartupMessage: true,
@@ -118,6 +136,9 @@ func New(cfg Config, svc Blocks, met Metrics, opts ...Option) *Server {
 	})
 	s.app.Use(recover.New())
 	s.prom = newPromMetrics(met)
+	if s.sessions != nil {
+		s.prom.reg.MustRegister(sessionCollector{s.sessions.Manager})
+	}
 
 	// Everything but the health probe needs a principal; /ws is checked here
 	// too, before the hub's upgrade, so a socket belongs to a tenant.
@@ -133,6 +154,13 @@ func New(cfg Config, svc Blocks, met Metrics, opts ...Option) *Server {
 	api.Patch("/content-block/:id", limited, s.renameBlock)
 	api.Put("/content-block/:id", limited, s.saveDraft)
 	api.Get("/content-blocks", s.listBlocks)
+	if s.sessions != nil {
+		api.Post("/content-block/:id/sessions", limited, s.openSession)
+		api.Post("/content-block/:id/sessions/:sid/events", limited, s.sessionEvent)
+		api.Get("/content-block/:id/sessions/:sid", s.getSession)
+		api.Delete("/content-block/:id/sessions/:sid", s.closeSession)
+	}
+	api.Post("/content-block/:id/embed", limited, s.createEmbed)
 	api.Get("/content-block-output/:id", s.blockOutput)
 	api.Get("/content-block-result/:id", s.blockResult)
 	api.Get("/metrics", s.apiMetrics)
@@ -141,6 +169,10 @@ func New(cfg Config, svc Blocks, met Metrics, opts ...Option) *Server {
 	s.app.Get("/metrics", s.adminOnly, s.prometheus)
 	return s
 }
+
+// Sessions is the live sessions as both transports reach them (nil when
+// the server has none), for the live hub.
+func (s *Server) Sessions() *Sessions { return s.sessions }
 
 // Limiter is the one rate limiter, for the live hub's messages.
 func (s *Server) Limiter() *auth.Limiter { return s.limiter }

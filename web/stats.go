@@ -40,11 +40,20 @@ func (s *Server) apiMetrics(c *fiber.Ctx) error {
 		})
 	}
 	if !p.Admin {
-		return c.JSON(fiber.Map{
+		out := fiber.Map{
 			"timestamp": smp.Time,
 			"isolates": fiber.Map{"activeIsolates": len(list), "totalMemoryUsed": round2(float64(mem) / mb),
 				"resourceAlerts": s.alertsFor(p), "isolates": list},
-		})
+		}
+		// The tenant's use against its quotas (TENANT_MAX_BLOCKS, ...).
+		if u, ok := s.blockService().(interface {
+			TenantUsage(context.Context, string) (blocksvc.TenantUsage, error)
+		}); ok {
+			if use, err := u.TenantUsage(c.UserContext(), p.Tenant); err == nil {
+				out["quota"] = use
+			}
+		}
+		return c.JSON(out)
 	}
 	out := fiber.Map{
 		"timestamp": smp.Time,
@@ -74,11 +83,7 @@ func (s *Server) apiMetrics(c *fiber.Ctx) error {
 		},
 	}
 	// Storage use against the quotas (MAX_BLOCKS, MAX_STORAGE_MB).
-	var svc any = s.blocks
-	if sc, ok := svc.(scoped); ok {
-		svc = sc.svc
-	}
-	if u, ok := svc.(interface {
+	if u, ok := s.blockService().(interface {
 		Usage(context.Context) (blocksvc.Usage, error)
 	}); ok {
 		if use, err := u.Usage(c.UserContext()); err == nil {
@@ -86,6 +91,22 @@ func (s *Server) apiMetrics(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(out)
+}
+
+// blockService is the block service beneath the web layer's wrappers
+// (tenant scoping, session endings), for its quota reports.
+func (s *Server) blockService() any {
+	var svc any = s.blocks
+	for {
+		switch v := svc.(type) {
+		case scoped:
+			svc = v.svc
+		case SessionBlocks:
+			svc = v.Blocks
+		default:
+			return svc
+		}
+	}
 }
 
 // alertsFor is the alerts p may see: an admin all, a tenant those about

@@ -54,6 +54,12 @@ type Config struct {
 	MaxBlockBytes      int   // a block as stored: code, data and name
 	MaxBlocks          int   // stored blocks in all
 	MaxStorageBytes    int64 // code, data and outputs of every block
+	// Live sessions of interactive blocks (issue 15).
+	SessionIdleTimeout     time.Duration // a session with no event for this long ends
+	SessionEventsPerSecond float64       // per session; bursts of twice that
+	SessionsPerIsolate     int           // live sessions one block's isolate holds
+	MaxSessions            int           // live sessions on this instance
+	EmbedSecret            string        // HMAC key of embed tokens; empty: one kept in the kv store
 }
 
 // Getenv looks a variable up.
@@ -119,6 +125,14 @@ func Load(env Getenv) (Config, error) {
 	c.MaxBlockBytes = p.intRange("MAX_BLOCK_BYTES", 1<<20, 1024, 1<<20)
 	c.MaxBlocks = p.intRange("MAX_BLOCKS", 1000, 1, 10_000_000)
 	c.MaxStorageBytes = int64(p.intRange("MAX_STORAGE_MB", 1024, 1, 1<<24)) << 20
+	c.SessionIdleTimeout = p.duration("SESSION_IDLE_TIMEOUT", 10*time.Minute)
+	c.SessionEventsPerSecond = p.floatRange("SESSION_EVENTS_PER_SECOND", 20, 0.1, 10000)
+	c.SessionsPerIsolate = p.intRange("SESSIONS_PER_ISOLATE", 16, 1, 256)
+	c.MaxSessions = p.intRange("MAX_SESSIONS", 200, 1, 100_000)
+	c.EmbedSecret = p.str("EMBED_SECRET", "")
+	if c.EmbedSecret != "" && len(c.EmbedSecret) < 32 {
+		p.errs = append(p.errs, "EMBED_SECRET: want at least 32 characters (or leave it unset: one is kept in the kv store)")
+	}
 	c.RunnerPath = p.str("SANDBOX_RUNNER", defaultRunner())
 	c.PoolMax = p.intRange("POOL_MAX", max(4*c.PoolSize, 8), 0, 256)
 	if c.PoolSize > 0 && c.PoolMax < c.PoolSize {

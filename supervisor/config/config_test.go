@@ -82,3 +82,21 @@ func TestBlockLocaleAndTimeZone(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionSettings(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SessionIdleTimeout != 10*time.Minute || c.SessionEventsPerSecond != 20 || c.SessionsPerIsolate != 16 || c.MaxSessions != 200 || c.EmbedSecret != "" {
+		t.Fatalf("session defaults: %+v", c)
+	}
+	c, err = Load(envOf(map[string]string{"SESSION_IDLE_TIMEOUT": "30s", "SESSION_EVENTS_PER_SECOND": "5", "SESSIONS_PER_ISOLATE": "4", "MAX_SESSIONS": "9"}))
+	if err != nil || c.SessionIdleTimeout != 30*time.Second || c.SessionEventsPerSecond != 5 || c.SessionsPerIsolate != 4 || c.MaxSessions != 9 {
+		t.Fatalf("session settings: %+v %v", c, err)
+	}
+	_, err = Load(envOf(map[string]string{"MAX_SESSIONS": "0", "EMBED_SECRET": "short"}))
+	if err == nil || !strings.Contains(err.Error(), "MAX_SESSIONS") || !strings.Contains(err.Error(), "EMBED_SECRET") {
+		t.Fatalf("want both problems named: %v", err)
+	}
+}

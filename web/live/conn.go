@@ -75,7 +75,10 @@ func (h *Hub) who(locals func(string) any) (auth.Principal, string) {
 
 // over reports whether one more socket of p from ip passes a cap; h.mu held.
 func (h *Hub) over(p auth.Principal, ip string) bool {
-	return (h.perTenant > 0 && h.byTenant[p.Tenant] >= h.perTenant) || (h.perAddr > 0 && ip != "" && h.byAddr[ip] >= h.perAddr)
+	// An embed's viewers are anyone's: they count per address only, or a
+	// popular embed would lock its tenant out of the UI.
+	embed := p.KeyID == embedKeyID
+	return (!embed && h.perTenant > 0 && h.byTenant[p.Tenant] >= h.perTenant) || (h.perAddr > 0 && ip != "" && h.byAddr[ip] >= h.perAddr)
 }
 
 // client is one connected tab.
@@ -92,6 +95,8 @@ type client struct {
 	once      sync.Once
 	code      int // close code and reason, written before done is closed
 	reason    string
+	embed     string // an embed's socket: the one block (public id) it may use
+	sess      socketSessions
 }
 
 func (c *client) wants(t topic) bool { return topic(c.topics.Load())&t != 0 }
@@ -113,10 +118,14 @@ func (h *Hub) serve(conn *websocket.Conn, iso Blocks) {
 	c.principal, c.ip = h.who(func(k string) any { return conn.Locals(k) })
 	c.authz, _ = conn.Locals(web.LocalAuthz).(string)
 	c.cookie, _ = conn.Locals(web.LocalCookie).(string)
+	c.embed, _ = conn.Locals(web.LocalEmbed).(string)
+	c.sess.m = map[string]*socketSession{}
 	if c.ip == "" {
 		c.ip = c.remote
 	}
-	c.topics.Store(uint32(allTopics))
+	if c.embed == "" {
+		c.topics.Store(uint32(allTopics))
+	}
 	ctx, cancel := context.WithCancel(web.WithPrincipal(h.ctx, c.principal))
 	defer cancel()
 
@@ -131,7 +140,7 @@ func (h *Hub) serve(conn *websocket.Conn, iso Blocks) {
 	h.byTenant[c.principal.Tenant]++
 	h.byAddr[c.ip]++
 	h.mu.Unlock()
-	h.reply(c, helloMsg{Type: "hello", Instance: h.instance, MaxMessage: h.maxMessage, Topics: topicList(allTopics)})
+	h.reply(c, helloMsg{Type: "hello", Instance: h.instance, MaxMessage: h.maxMessage, Topics: topicList(topic(c.topics.Load()))})
 
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -145,6 +154,9 @@ func (h *Hub) serve(conn *websocket.Conn, iso Blocks) {
 		_ = c.conn.NetConn().Close()
 	}()
 	h.readLoop(ctx, c, iso)
+	if h.sessions != nil {
+		h.closeSessions(c) // a socket's sessions end with it
+	}
 
 	h.mu.Lock()
 	delete(h.clients, c)
@@ -232,8 +244,14 @@ func (h *Hub) handle(ctx context.Context, c *client, iso Blocks, b []byte) {
 		h.reply(c, errorMsg{Type: "error", Ref: r.Ref, Code: "invalid_message", Message: errText(err)})
 		return
 	}
-	if h.identify != nil {
-		// A revoked key ends the socket at its next command, as REST's.
+	if c.embed != "" && !embedAllows(c.embed, r) {
+		h.reply(c, errorMsg{Type: "error", Ref: r.Ref, Code: "forbidden",
+			Message: "an embed's socket runs live sessions of its one block only (session.open, session.event, session.close)"})
+		return
+	}
+	if h.identify != nil && c.embed == "" {
+		// A revoked key ends the socket at its next command, as REST's
+		// (an embed's token is its credential, checked at the upgrade).
 		p, err := h.identify(ctx, c.authz, c.cookie)
 		if err != nil || p.Tenant != c.principal.Tenant {
 			if !errors.Is(err, auth.ErrUnauthenticated) && err != nil {
@@ -249,6 +267,10 @@ func (h *Hub) handle(ctx context.Context, c *client, iso Blocks, b []byte) {
 			h.fail(c, r.Ref, err)
 			return
 		}
+	}
+	if isSession(r.Type) {
+		h.handleSession(ctx, c, r)
+		return
 	}
 	public := r.BlockID
 	r.BlockID = web.InternalID(c.principal.Tenant, r.BlockID)

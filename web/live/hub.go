@@ -41,6 +41,7 @@ type Hub struct {
 	limiter   *auth.Limiter
 	perTenant int
 	perAddr   int
+	sessions  *web.Sessions
 
 	mu       sync.Mutex
 	clients  map[*client]struct{}
@@ -147,6 +148,9 @@ func (h *Hub) recheckLoop() {
 		}
 		h.mu.Unlock()
 		for _, c := range cs {
+			if c.embed != "" {
+				continue // its token is its credential
+			}
 			p, err := h.identify(h.ctx, c.authz, c.cookie)
 			switch {
 			case errors.Is(err, auth.ErrUnauthenticated) || err == nil && p.Tenant != c.principal.Tenant:

@@ -33,15 +33,23 @@ var topicNames = map[string]topic{"blocks": topicBlocks, "metrics": topicMetrics
 //	{"type":"delete","ref","blockId"}
 //	{"type":"rename","ref","blockId","name"}
 //	{"type":"subscribe","ref","topics":["blocks","metrics","isolates","alerts"]}
+//	{"type":"session.open","ref","blockId","code"?,"data"?}
+//	{"type":"session.event","ref","sessionId","event":{"type","node"|"target","value"?,"checked"?,"key"?}}
+//	{"type":"session.close","ref","sessionId"}
 type request struct {
-	Type    string          `json:"type"`
-	Ref     string          `json:"ref"`
-	BlockID string          `json:"blockId"`
-	Name    *string         `json:"name"`
-	Code    *web.CodeJSON   `json:"code"`
-	Data    json.RawMessage `json:"data"`
-	Topics  []string        `json:"topics"`
+	Type      string          `json:"type"`
+	Ref       string          `json:"ref"`
+	BlockID   string          `json:"blockId"`
+	Name      *string         `json:"name"`
+	Code      *web.CodeJSON   `json:"code"`
+	Data      json.RawMessage `json:"data"`
+	Topics    []string        `json:"topics"`
+	SessionID string          `json:"sessionId"`
+	Event     json.RawMessage `json:"event"`
 }
+
+// isSession reports whether a command type is one of the session.* ones.
+func isSession(typ string) bool { return strings.HasPrefix(typ, "session.") }
 
 func invalid(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errInvalid, fmt.Sprintf(format, a...))
@@ -83,6 +91,12 @@ func parseRequest(b []byte) (request, error) {
 	if r.Topics != nil {
 		return r, invalid("\"topics\" belongs to subscribe only")
 	}
+	if isSession(r.Type) {
+		return parseSession(r)
+	}
+	if r.SessionID != "" || r.Event != nil {
+		return r, invalid("\"sessionId\" and \"event\" belong to session.* commands")
+	}
 	if msg := web.BlockIDProblem(`"blockId"`, r.BlockID); msg != "" {
 		return r, invalid("%s", msg)
 	}
@@ -111,9 +125,43 @@ func parseRequest(b []byte) (request, error) {
 			return r, invalid("rename takes \"blockId\" and \"name\"")
 		}
 	case "":
-		return r, invalid("\"type\" is required (execute, update, delete, rename, subscribe)")
+		return r, invalid("\"type\" is required (%s)", knownTypes)
 	default:
-		return r, invalid("unknown type %q (known: execute, update, delete, rename, subscribe)", r.Type)
+		return r, invalid("unknown type %q (known: %s)", r.Type, knownTypes)
+	}
+	return r, nil
+}
+
+const knownTypes = "execute, update, delete, rename, subscribe, session.open, session.event, session.close"
+
+// parseSession validates a session.* command.
+func parseSession(r request) (request, error) {
+	if bytes.Equal(bytes.TrimSpace(r.Data), []byte("null")) {
+		r.Data = nil
+	}
+	switch r.Type {
+	case "session.open":
+		if msg := web.BlockIDProblem(`"blockId"`, r.BlockID); msg != "" {
+			return r, invalid("%s", msg)
+		}
+		if r.SessionID != "" || r.Event != nil || r.Name != nil {
+			return r, invalid("session.open takes \"blockId\" and, optionally, \"code\" and \"data\"")
+		}
+	case "session.event", "session.close":
+		if r.SessionID == "" || len(r.SessionID) > 128 {
+			return r, invalid("%s needs the \"sessionId\" session.open answered", r.Type)
+		}
+		if r.Name != nil || r.Code != nil || r.Data != nil || r.BlockID != "" {
+			return r, invalid("%s takes \"sessionId\"%s", r.Type, map[bool]string{true: " and \"event\"", false: ""}[r.Type == "session.event"])
+		}
+		if r.Type == "session.event" && len(bytes.TrimSpace(r.Event)) == 0 {
+			return r, invalid("session.event needs \"event\": {\"type\",\"node\",\"value\"?,\"checked\"?,\"key\"?}")
+		}
+		if r.Type == "session.close" && r.Event != nil {
+			return r, invalid("session.close takes only \"sessionId\"")
+		}
+	default:
+		return r, invalid("unknown type %q (known: %s)", r.Type, knownTypes)
 	}
 	return r, nil
 }

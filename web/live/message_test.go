@@ -38,6 +38,18 @@ func TestParseRequest(t *testing.T) {
 		{"unknown topic", `{"type":"subscribe","topics":["secrets"]}`, `unknown topic "secrets"`},
 		{"subscribe with block", `{"type":"subscribe","blockId":"a","topics":[]}`, `only "topics"`},
 		{"topics elsewhere", `{"type":"delete","blockId":"a","topics":[]}`, "subscribe only"},
+		{"session.open", `{"type":"session.open","ref":"1","blockId":"a"}`, ""},
+		{"session.open with code", `{"type":"session.open","blockId":"a","code":{"html":"x"},"data":{"n":1}}`, ""},
+		{"session.open without block", `{"type":"session.open"}`, `"blockId" is required`},
+		{"session.open with session", `{"type":"session.open","blockId":"a","sessionId":"i-x~y"}`, `session.open takes "blockId"`},
+		{"session.event", `{"type":"session.event","sessionId":"i-x~y","event":{"type":"click","node":3}}`, ""},
+		{"session.event without event", `{"type":"session.event","sessionId":"i-x~y"}`, `needs "event"`},
+		{"session.event without session", `{"type":"session.event","event":{"type":"click","node":3}}`, `needs the "sessionId"`},
+		{"session.event with block", `{"type":"session.event","sessionId":"i-x~y","blockId":"a","event":{}}`, `takes "sessionId" and "event"`},
+		{"session.close", `{"type":"session.close","sessionId":"i-x~y"}`, ""},
+		{"session.close with event", `{"type":"session.close","sessionId":"i-x~y","event":{}}`, `takes only "sessionId"`},
+		{"session.unknown", `{"type":"session.reload","sessionId":"i-x~y"}`, `unknown type "session.reload"`},
+		{"session field elsewhere", `{"type":"delete","blockId":"a","sessionId":"i-x~y"}`, `belong to session.*`},
 		{"long ref", `{"type":"delete","blockId":"a","ref":"` + strings.Repeat("r", 65) + `"}`, `"ref" is longer`},
 	}
 	for _, c := range cases {

@@ -21,10 +21,14 @@ func Page(title, body, css string) (string, []Removal) {
 	b.WriteString("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
 	b.WriteString(html.EscapeString(title))
 	b.WriteString("</title>\n<style>")
-	// A style element ends at the first "</style": keep the CSS inside it.
-	b.WriteString(strings.ReplaceAll(css, "</", "<\\/"))
+	b.WriteString(CSS(css))
 	b.WriteString("</style></head>\n<body>")
 	b.WriteString(clean)
 	b.WriteString("</body></html>\n")
 	return b.String(), removed
 }
+
+// CSS is a block's stylesheet as every page keeps it: inside one <style>
+// element, which ends at the first "</style", so "</" cannot appear; what it
+// may load is the CSP's business (no origin but data:).
+func CSS(css string) string { return strings.ReplaceAll(css, "</", "<\\/") }

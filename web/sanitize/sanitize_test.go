@@ -91,3 +91,29 @@ func TestRemovesEverythingActive(t *testing.T) {
 		t.Fatalf("removals: %+v", removed)
 	}
 }
+
+// A live session's page keeps the bridge's node ids on every element and
+// loses what would run in the browser, as the output page does.
+func TestLivePageKeepsNodeIDs(t *testing.T) {
+	in := `<div data-symposium-node="1"><button data-symposium-node="2" onclick="steal()">+</button>` +
+		`<input data-symposium-node="3" value="a"><script data-symposium-node="4">steal()</script>` +
+		`<svg data-symposium-node="5"><circle data-symposium-node="6" r="3" onload="x()"></circle></svg>` +
+		`<a data-symposium-node="7" href="javascript:steal()">x</a><form data-symposium-node="8" action="https://evil.example/"></form></div>`
+	got, removed := Clean(in)
+	for _, n := range []string{"1", "2", "3", "5", "6", "7", "8"} {
+		if !strings.Contains(got, `data-symposium-node="`+n+`"`) {
+			t.Errorf("node %s lost: %s", n, got)
+		}
+	}
+	for _, bad := range []string{"<script", "onclick", "onload", "javascript:", "action=", "steal"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%s kept: %s", bad, got)
+		}
+	}
+	if len(removed) == 0 {
+		t.Fatal("removals not reported")
+	}
+	if css := CSS("p{color:red}</style><script>x</script>"); strings.Contains(css, "</style") || !strings.HasPrefix(css, "p{color:red}") {
+		t.Fatalf("CSS: %q", css)
+	}
+}
