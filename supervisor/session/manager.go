@@ -188,11 +188,11 @@ func (m *Manager) Open(ctx context.Context, owner, blockID string, code isolate.
 	m.pending++
 	m.mu.Unlock()
 	id := m.newID()
-	turn, err := m.rt.OpenSession(ctx, blockID, id, code, data, annotate)
+	turn, err := m.rt.OpenSession(context.WithoutCancel(ctx), blockID, id, code, data, annotate)
 	if errors.Is(err, isolate.ErrDead) {
 		// The block's isolate ended as the session was opening: once more,
 		// on a fresh one.
-		turn, err = m.rt.OpenSession(ctx, blockID, id, code, data, annotate)
+		turn, err = m.rt.OpenSession(context.WithoutCancel(ctx), blockID, id, code, data, annotate)
 	}
 	m.mu.Lock()
 	m.pending--
@@ -301,7 +301,10 @@ func (m *Manager) Event(ctx context.Context, owner, blockID, sid string, ev isol
 		return nil, err
 	}
 	m.mu.Unlock()
-	turn, err := m.rt.Dispatch(ctx, blockID, sid, ev)
+	// A client that goes away mid-turn must not end the page for a
+	// timeout it did not cause: the turn is bounded by the runtime's
+	// execution timeout, not by the request.
+	turn, err := m.rt.Dispatch(context.WithoutCancel(ctx), blockID, sid, ev)
 	if err != nil {
 		if errors.Is(err, isolate.ErrNoSession) {
 			m.end(s, ReasonIsolateEnded, nil, true, false)
