@@ -146,7 +146,12 @@ func executeUnguarded(ctx context.Context, b Block, opts Options) Result {
 	res.CSS = finishCSS(doc, b.CSS)
 	res.Notices = ex.life.notices
 
-	html, herr := doc.BodyHTML(MaxHTMLBytes)
+	res.setHTML(doc.BodyHTML(MaxHTMLBytes))
+	return res
+}
+
+// setHTML records the rendered body, or why it could not be had.
+func (res *Result) setHTML(html string, herr error) {
 	switch {
 	case errors.Is(herr, dom.ErrTooLarge):
 		if res.Error == nil {
@@ -157,7 +162,6 @@ func executeUnguarded(ctx context.Context, b Block, opts Options) Result {
 	default:
 		res.HTML = html
 	}
-	return res
 }
 
 func (ex *execution) run(b Block) error {

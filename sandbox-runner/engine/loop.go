@@ -130,6 +130,31 @@ func (l *loop) next() *timer {
 	return nil
 }
 
+// hostStep begins every step of the event loop: an unhandled rejection or
+// the deadline ends it; otherwise one host call in flight, if any, is
+// waited for and settled, and more says the loop should step again.
+func (ex *execution) hostStep() (more bool, err error) {
+	if err := ex.checkRejections(); err != nil {
+		return false, err
+	}
+	if ex.ctx.Err() != nil {
+		return false, errTimedOut
+	}
+	if ex.inflight == 0 {
+		return false, nil
+	}
+	select {
+	case settle := <-ex.done:
+		ex.inflight--
+		if err := settle(); err != nil {
+			return true, err
+		}
+		return true, ex.afterTask()
+	case <-ex.ctx.Done():
+		return true, errTimedOut
+	}
+}
+
 // runLoop drives the event loop after the main script: host call results
 // first (they complete "instantly" in virtual time), then timers in due order.
 // Microtasks run inside goja after every call into the runtime.
@@ -139,25 +164,9 @@ func (ex *execution) runLoop() error {
 		return ex.runLive()
 	}
 	for {
-		if err := ex.checkRejections(); err != nil {
+		if more, err := ex.hostStep(); err != nil {
 			return err
-		}
-		if ex.ctx.Err() != nil {
-			return errTimedOut
-		}
-		if ex.inflight > 0 {
-			select {
-			case settle := <-ex.done:
-				ex.inflight--
-				if err := settle(); err != nil {
-					return err
-				}
-				if err := ex.afterTask(); err != nil {
-					return err
-				}
-			case <-ex.ctx.Done():
-				return errTimedOut
-			}
+		} else if more {
 			continue
 		}
 		t := l.next()
@@ -297,25 +306,9 @@ func (ex *execution) runLive() error {
 	l := &ex.loop
 	ran := 0
 	for {
-		if err := ex.checkRejections(); err != nil {
+		if more, err := ex.hostStep(); err != nil {
 			return err
-		}
-		if ex.ctx.Err() != nil {
-			return errTimedOut
-		}
-		if ex.inflight > 0 {
-			select {
-			case settle := <-ex.done:
-				ex.inflight--
-				if err := settle(); err != nil {
-					return err
-				}
-				if err := ex.afterTask(); err != nil {
-					return err
-				}
-			case <-ex.ctx.Done():
-				return errTimedOut
-			}
+		} else if more {
 			continue
 		}
 		t := l.peek()

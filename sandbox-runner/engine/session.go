@@ -213,17 +213,7 @@ func (s *Session) turn(ctx context.Context, reportListeners bool, body func() er
 	if s.annotate {
 		render = ex.dom.AnnotatedBodyHTML
 	}
-	html, herr := render(MaxHTMLBytes)
-	switch {
-	case errors.Is(herr, dom.ErrTooLarge):
-		if res.Error == nil {
-			res.Error = &ScriptError{Message: fmt.Sprintf("%v: body.innerHTML exceeds %d bytes", ErrHTMLTooLarge, MaxHTMLBytes)}
-		}
-	case herr != nil:
-		res.Error = &ScriptError{Message: herr.Error()}
-	default:
-		res.HTML = html
-	}
+	res.setHTML(render(MaxHTMLBytes))
 	return res
 }
 
