@@ -94,6 +94,8 @@ bench: build
 	@echo "--- live sessions: a counter click, event -> new page, over HTTP and through the manager; memory per session"
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'SessionEvent' -benchtime 2000x ./web/bench/
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'SessionMemory' -benchtime 1x ./web/bench/
+	@echo "--- live preview in Chromium: a click in the frame until the patched text is in its DOM"
+	$(GO) test -run '^$$' -bench 'LivePreviewClick' -benchtime 200x ./web/ui/
 	@echo "--- soak: mixed load and hostile blocks for SOAK_DURATION (default 10m); supervisor RSS, fds, threads at start, warm and end"
 	SYMPOSIUM_BIN=$(BIN)/symposium $(GO) test -run '^$$' -bench 'Soak' -benchtime 1x -timeout 30m ./web/bench/
 	@echo "--- idle isolate memory on cgroup v2 (QEMU guest; the runner is born in its cgroup, so every page counts)"

@@ -285,3 +285,61 @@ func (d *DOM) Sweep() {
 	}
 	d.swept = len(d.nodes)
 }
+
+// liveState is a form control's state that a script set through its IDL
+// properties (value, checked, selected) and that its attributes no longer
+// show. The annotated render writes it as attributes (a textarea's value
+// as its text), so the viewer's page shows what the live page holds: a
+// to-do block that clears its input after adding an item clears it in
+// the browser too. The plain render stays the DOM's own serialisation.
+type liveState struct {
+	value, text       *string
+	checked, selected *bool
+}
+
+// liveStateOf is n's liveState, and whether it overrides anything.
+func (d *DOM) liveStateOf(n *html.Node) (liveState, bool) {
+	var st liveState
+	if n.Namespace != "" {
+		return st, false
+	}
+	x := d.lookup(n)
+	if x == nil || x.form == nil {
+		return st, false
+	}
+	f := x.form
+	switch n.Data {
+	case "input":
+		if t := controlType(n); (t == "checkbox" || t == "radio") && f.dirtyChecked {
+			st.checked = &f.checked
+		}
+		if f.dirtyValue {
+			st.value = &f.value
+		}
+	case "textarea":
+		if f.dirtyValue {
+			st.text = &f.value
+		}
+	case "option":
+		if f.dirtySelected {
+			st.selected = &f.selected
+		}
+	}
+	return st, st.value != nil || st.text != nil || st.checked != nil || st.selected != nil
+}
+
+// overrides reports whether the live state replaces attribute a.
+func (st liveState) overrides(a html.Attribute) bool {
+	if a.Namespace != "" {
+		return false
+	}
+	switch a.Key {
+	case "value":
+		return st.value != nil
+	case "checked":
+		return st.checked != nil
+	case "selected":
+		return st.selected != nil
+	}
+	return false
+}

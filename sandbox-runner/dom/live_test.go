@@ -51,3 +51,34 @@ func TestAnnotatedBodyHTML(t *testing.T) {
 		t.Errorf("selector: %v %v", tg, err)
 	}
 }
+
+// Form state a script set through IDL reaches the annotated render as
+// attributes (a textarea's as its text); the plain render is unchanged.
+func TestAnnotatedBodyHTMLShowsLiveFormState(t *testing.T) {
+	rt := goja.New()
+	d, err := New(rt, `<input id="i" value="milk"><input id="c" type="checkbox" checked><input id="r1" type="radio" name="g"><input id="r2" type="radio" name="g" checked>`+
+		`<textarea id="t">old</textarea><select id="s"><option value="a" selected>A</option><option value="b">B</option></select>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rt.Set("document", d.Document())
+	if _, err := rt.RunString(`const $ = id => document.getElementById(id);
+		$('i').value = ''; $('c').checked = false; $('r1').checked = true; $('t').value = 'a < b'; $('s').value = 'b'`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.AnnotatedBodyHTML(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<input data-symposium-node="1" id="i" value=""><input data-symposium-node="2" id="c" type="checkbox">` +
+		`<input data-symposium-node="3" id="r1" type="radio" name="g" checked=""><input data-symposium-node="4" id="r2" type="radio" name="g">` +
+		`<textarea data-symposium-node="5" id="t">a &lt; b</textarea><select data-symposium-node="6" id="s"><option data-symposium-node="7" value="a">A</option><option data-symposium-node="8" value="b" selected="">B</option></select>`
+	if got != want {
+		t.Fatalf("annotated:\n got %s\nwant %s", got, want)
+	}
+	plain, _ := d.BodyHTML(0)
+	if wantPlain := `<input id="i" value="milk"><input id="c" type="checkbox" checked=""><input id="r1" type="radio" name="g"><input id="r2" type="radio" name="g" checked="">` +
+		`<textarea id="t">old</textarea><select id="s"><option value="a" selected="">A</option><option value="b">B</option></select>`; plain != wantPlain {
+		t.Fatalf("plain:\n got %s\nwant %s", plain, wantPlain)
+	}
+}

@@ -109,9 +109,17 @@ func (s *serializer) node(n *html.Node) {
 			}
 			s.str("\"")
 		}
+		var live liveState
+		override := false
+		if s.marks != nil && s.d != nil {
+			live, override = s.d.liveStateOf(n) // live.go
+		}
 		for _, a := range n.Attr {
 			if s.marks != nil && a.Namespace == "" && a.Key == NodeAttr {
 				continue // a script's own copy would forge another element's id
+			}
+			if override && live.overrides(a) {
+				continue
 			}
 			s.str(" ")
 			s.str(attrQName(a))
@@ -119,11 +127,28 @@ func (s *serializer) node(n *html.Node) {
 			s.escape(a.Val, true)
 			s.str(`"`)
 		}
+		if override {
+			if live.value != nil {
+				s.str(` value="`)
+				s.escape(*live.value, true)
+				s.str(`"`)
+			}
+			if live.checked != nil && *live.checked {
+				s.str(` checked=""`)
+			}
+			if live.selected != nil && *live.selected {
+				s.str(` selected=""`)
+			}
+		}
 		s.str(">")
 		if isVoid(n) {
 			return
 		}
-		s.children(n)
+		if live.text != nil {
+			s.escape(*live.text, false)
+		} else {
+			s.children(n)
+		}
 		s.str("</")
 		s.str(name)
 		s.str(">")

@@ -126,7 +126,7 @@ func Load(env Getenv) (Config, error) {
 	c.MaxBlocks = p.intRange("MAX_BLOCKS", 1000, 1, 10_000_000)
 	c.MaxStorageBytes = int64(p.intRange("MAX_STORAGE_MB", 1024, 1, 1<<24)) << 20
 	c.SessionIdleTimeout = p.duration("SESSION_IDLE_TIMEOUT", 10*time.Minute)
-	c.SessionEventsPerSecond = p.floatRange("SESSION_EVENTS_PER_SECOND", 20, 0.1, 10000)
+	c.SessionEventsPerSecond = p.floatRange("SESSION_EVENTS_PER_SECOND", 60, 0.1, 10000)
 	c.SessionsPerIsolate = p.intRange("SESSIONS_PER_ISOLATE", 16, 1, 256)
 	c.MaxSessions = p.intRange("MAX_SESSIONS", 200, 1, 100_000)
 	c.EmbedSecret = p.str("EMBED_SECRET", "")

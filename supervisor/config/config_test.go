@@ -88,7 +88,7 @@ func TestSessionSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SessionIdleTimeout != 10*time.Minute || c.SessionEventsPerSecond != 20 || c.SessionsPerIsolate != 16 || c.MaxSessions != 200 || c.EmbedSecret != "" {
+	if c.SessionIdleTimeout != 10*time.Minute || c.SessionEventsPerSecond != 60 || c.SessionsPerIsolate != 16 || c.MaxSessions != 200 || c.EmbedSecret != "" {
 		t.Fatalf("session defaults: %+v", c)
 	}
 	c, err = Load(envOf(map[string]string{"SESSION_IDLE_TIMEOUT": "30s", "SESSION_EVENTS_PER_SECOND": "5", "SESSIONS_PER_ISOLATE": "4", "MAX_SESSIONS": "9"}))

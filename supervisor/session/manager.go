@@ -46,7 +46,7 @@ const (
 type Config struct {
 	InstanceID      string        // prefix of every session id; default random
 	IdleTimeout     time.Duration // default 10m
-	EventsPerSecond float64       // per session, bursts of twice that; default 20; < 0 unlimited
+	EventsPerSecond float64       // per session, bursts of twice that; default 60; < 0 unlimited
 	MaxSessions     int           // live sessions on this instance; default 200
 	MinTick         time.Duration // timer turns at least this far apart; default 16ms
 	Logger          *slog.Logger
@@ -55,7 +55,7 @@ type Config struct {
 // Defaults of Config.
 const (
 	DefaultIdleTimeout     = 10 * time.Minute
-	DefaultEventsPerSecond = 20
+	DefaultEventsPerSecond = 60
 	DefaultMaxSessions     = 200
 	DefaultMinTick         = 16 * time.Millisecond
 	maxLogs                = 200 // kept per session for Get
