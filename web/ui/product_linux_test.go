@@ -20,25 +20,25 @@ import (
 )
 
 // key presses keys (with modifiers) on whatever has the focus.
-func key(t *testing.T, ctx context.Context, what, keys string, mods ...chromedp.Modifier) {
+func key(t testing.TB, ctx context.Context, what, keys string, mods ...chromedp.Modifier) {
 	t.Helper()
 	step(t, ctx, what, chromedp.KeyEvent(keys, chromedp.KeyModifiers(mods...)))
 }
 
 // focusEditor puts the caret into the open block's editor for lang.
-func focusEditor(t *testing.T, ctx context.Context, lang string) {
+func focusEditor(t testing.TB, ctx context.Context, lang string) {
 	t.Helper()
 	eval[bool](t, ctx, fmt.Sprintf(`(document.getElementById('tab-' + %q).click(), window.symposium.views[%q].focus(), true)`, lang, lang))
 	waitFor(t, ctx, "the editor focused", fmt.Sprintf(`window.symposium.views[%q].hasFocus`, lang))
 }
 
-func openPage(t *testing.T, ctx context.Context, url string) {
+func openPage(t testing.TB, ctx context.Context, url string) {
 	t.Helper()
 	step(t, ctx, "open "+url, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("new-block")))
 	waitFor(t, ctx, "the live connection", `document.getElementById('conn').textContent === 'live'`)
 }
 
-func newBlock(t *testing.T, ctx context.Context) string {
+func newBlock(t testing.TB, ctx context.Context) string {
 	t.Helper()
 	step(t, ctx, "create a block", chromedp.Click(chromedp.ID("new-block")), chromedp.WaitVisible(chromedp.CSS("#code-html .cm-content")))
 	waitFor(t, ctx, "the new block open", `!!document.querySelector('#block-list li.active')`)
@@ -220,7 +220,7 @@ func TestDraftSurvivesRefusalAndReload(t *testing.T) {
 	}
 }
 
-func post(t *testing.T, url, body string) *http.Response {
+func post(t testing.TB, url, body string) *http.Response {
 	t.Helper()
 	r, err := http.Post(url, "application/json", strings.NewReader(body))
 	if err != nil {
@@ -230,7 +230,7 @@ func post(t *testing.T, url, body string) *http.Response {
 	return r
 }
 
-func blockJS(t *testing.T, base, id string) string {
+func blockJS(t testing.TB, base, id string) string {
 	t.Helper()
 	resp, err := http.Get(base + "/api/content-blocks")
 	if err != nil {
@@ -286,7 +286,7 @@ func TestReloadShowsLastOutputAndURLOpensBlock(t *testing.T) {
 }
 
 // axeSource is axe-core from the pinned npm package (installed by npm ci).
-func axeSource(t *testing.T) string {
+func axeSource(t testing.TB) string {
 	t.Helper()
 	fe := filepath.Join(repoRoot(), "web", "ui", "frontend")
 	p := filepath.Join(fe, "node_modules", "axe-core", "axe.min.js")
@@ -316,7 +316,7 @@ type axeViolation struct {
 
 // checkAxe runs axe-core on the parts of the page selected by include and
 // fails on serious or critical violations.
-func checkAxe(t *testing.T, ctx context.Context, axe, what string, include ...string) {
+func checkAxe(t testing.TB, ctx context.Context, axe, what string, include ...string) {
 	t.Helper()
 	if !eval[bool](t, ctx, `typeof window.axe === 'object'`) {
 		eval[any](t, ctx, axe+";true")
@@ -348,7 +348,7 @@ func checkAxe(t *testing.T, ctx context.Context, axe, what string, include ...st
 	t.Logf("axe, %s: %d violations (%d serious or critical); others: %v", what, len(vs), len(vs)-len(minor), minor)
 }
 
-func setTheme(t *testing.T, ctx context.Context, scheme string) {
+func setTheme(t testing.TB, ctx context.Context, scheme string) {
 	t.Helper()
 	step(t, ctx, "prefers-color-scheme: "+scheme, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -359,7 +359,7 @@ func setTheme(t *testing.T, ctx context.Context, scheme string) {
 }
 
 // saveScreenshot writes the viewport as test-artifacts/name.png.
-func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+func saveScreenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	time.Sleep(300 * time.Millisecond) // let the charts take the next sample and fonts settle
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -465,7 +465,7 @@ func TestScreensResponsiveAccessible(t *testing.T) {
 }
 
 // closeToGallery goes back to the empty state.
-func closeToGallery(t *testing.T, ctx context.Context) {
+func closeToGallery(t testing.TB, ctx context.Context) {
 	t.Helper()
 	step(t, ctx, "back to the gallery", chromedp.Navigate(strings.Split(eval[string](t, ctx, `location.href`), "#")[0]))
 	waitFor(t, ctx, "the gallery", `document.querySelectorAll('#gallery .card').length >= 5 && !document.getElementById('empty-state').hidden`)

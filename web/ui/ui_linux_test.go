@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/isolate/isolatetest"
 	"github.com/symposium/symposium/supervisor/monitor"
+	"github.com/symposium/symposium/supervisor/session"
 	"github.com/symposium/symposium/web"
 	"github.com/symposium/symposium/web/live"
 	"github.com/symposium/symposium/web/ui"
@@ -41,15 +43,30 @@ func TestMain(m *testing.M) { isolatetest.Main(m, &runnerPath) }
 // startStack runs the real supervisor stack (cgroups, isolates with a real
 // runner, monitor, API, hub, UI) on a 127.0.0.1 listener, wired as main does.
 // enforced is what /api/health reports as kernelEnforced.
-func startStack(t *testing.T, execTimeout time.Duration, enforced bool) string {
+func startStack(t testing.TB, execTimeout time.Duration, enforced bool) string {
 	t.Helper()
 	return startStackMax(t, execTimeout, enforced, 0)
 }
 
 // startStackMax is startStack with at most maxIsolates isolates bound to
 // blocks at once (0: the default), to make the server refuse runs.
-func startStackMax(t *testing.T, execTimeout time.Duration, enforced bool, maxIsolates int) string {
+func startStackMax(t testing.TB, execTimeout time.Duration, enforced bool, maxIsolates int) string {
 	t.Helper()
+	return startStackWith(t, stackConfig{execTimeout: execTimeout, enforced: enforced, maxIsolates: maxIsolates})
+}
+
+// stackConfig is what a test's server differs in.
+type stackConfig struct {
+	execTimeout time.Duration
+	enforced    bool
+	maxIsolates int
+	sessions    session.Config // live sessions (interactive blocks), as main wires them
+}
+
+// startStackWith runs the stack, live sessions included, as main wires it.
+func startStackWith(t testing.TB, sc stackConfig) string {
+	t.Helper()
+	execTimeout, enforced, maxIsolates := sc.execTimeout, sc.enforced, sc.maxIsolates
 	isolatetest.NeedRoot(t)
 	name := fmt.Sprintf("symposium-uitest-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
 	cg, err := cgroup.New(cgroup.WithName(name))
@@ -57,15 +74,26 @@ func startStackMax(t *testing.T, execTimeout time.Duration, enforced bool, maxIs
 		t.Fatal(err)
 	}
 	hub := live.New()
+	var mgr atomic.Pointer[session.Manager]
 	rt, err := isolate.New(isolate.Config{
 		RunnerPath: runnerPath, RunDir: "/run/" + name, PoolSize: 1, ExecTimeout: execTimeout, MaxIsolates: maxIsolates,
 		Limits: cgroup.Limits{MemoryBytes: 256 << 20, CPU: 1, Pids: 32},
-	}, cg, isolate.WithEvents(hub.Event))
+	}, cg, isolate.WithEvents(hub.Event), isolate.WithSessionsEnded(func(blockID string, ids []string, why isolate.EventType) {
+		if m := mgr.Load(); m != nil {
+			m.IsolateEnded(blockID, ids, why)
+		}
+	}))
 	if err != nil {
 		cg.Close()
 		t.Fatal(err)
 	}
 	svc := blocksvc.New(rt)
+	if sc.sessions.InstanceID == "" {
+		sc.sessions.InstanceID = "ui-test"
+	}
+	sessions := session.New(rt, sc.sessions)
+	mgr.Store(sessions)
+	blocksAPI := web.SessionBlocks{Blocks: svc, Ends: sessions}
 	mon := monitor.New(rt, monitor.DefaultThresholds(), monitor.OnSample(hub.Sample), monitor.OnAlert(hub.Alert))
 	ctx, stop := context.WithCancel(context.Background())
 	go mon.Run(ctx)
@@ -74,11 +102,12 @@ func startStackMax(t *testing.T, execTimeout time.Duration, enforced bool, maxIs
 		enf["cgroup"] = map[string]any{"mode": cgroup.ModeNone}
 		enf["warning"] = "memory, CPU and process limits are NOT kernel-enforced: only rlimits and the wall-clock kill apply"
 	}
-	srv := web.New(web.Config{}, svc, mon, web.WithHealth(func(context.Context) map[string]any {
+	srv := web.New(web.Config{}, blocksAPI, mon, web.WithSessions(sessions, nil), web.WithHealth(func(context.Context) map[string]any {
 		return map[string]any{"enforcement": enf}
 	}))
 	ui.Mount(srv.App())
-	hub.Mount(srv.App(), svc)
+	hub.UseSessions(srv.Sessions())
+	hub.Mount(srv.App(), blocksAPI)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -88,6 +117,7 @@ func startStackMax(t *testing.T, execTimeout time.Duration, enforced bool, maxIs
 		stop()
 		hub.Close()
 		srv.Shutdown(context.Background())
+		sessions.Shutdown()
 		rt.Close()
 		cg.Close()
 	})
@@ -95,7 +125,7 @@ func startStackMax(t *testing.T, execTimeout time.Duration, enforced bool, maxIs
 }
 
 // browser starts headless Chromium with a fresh profile.
-func browser(t *testing.T) context.Context {
+func browser(t testing.TB) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -121,7 +151,7 @@ func browser(t *testing.T) context.Context {
 }
 
 // step runs actions with a bound, so a broken page fails instead of hanging.
-func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func step(t testing.TB, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -130,9 +160,11 @@ func step(t *testing.T, ctx context.Context, what string, steps ...chromedp.Acti
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+func eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(c, chromedp.Evaluate[T](js))
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
@@ -140,7 +172,7 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 }
 
 // waitFor polls a page expression until it is true.
-func waitFor(t *testing.T, ctx context.Context, what, js string) {
+func waitFor(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
 	c, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -156,7 +188,7 @@ var editorLang = map[string]string{"code-html": "html", "code-css": "css", "code
 // the editor view, the path every keystroke takes (keys themselves are
 // tested in TestEditorKeys; typed code would be re-indented and
 // auto-closed as a person's is).
-func typeInto(t *testing.T, ctx context.Context, id, text string) {
+func typeInto(t testing.TB, ctx context.Context, id, text string) {
 	t.Helper()
 	lang := editorLang[id]
 	eval[bool](t, ctx, fmt.Sprintf(`(() => { const tab = document.getElementById('tab-' + %q); tab.click();
@@ -164,7 +196,7 @@ func typeInto(t *testing.T, ctx context.Context, id, text string) {
 }
 
 // editorText reads an editor's text.
-func editorText(t *testing.T, ctx context.Context, lang string) string {
+func editorText(t testing.TB, ctx context.Context, lang string) string {
 	t.Helper()
 	return eval[string](t, ctx, fmt.Sprintf(`window.symposium.views[%q].state.doc.toString()`, lang))
 }
@@ -204,18 +236,34 @@ func previewHTML(ctx context.Context, src string) (string, error) {
 	return "", fmt.Errorf("no frame target for %s (is the sandboxed frame out of process?); targets: %q", src, seen)
 }
 
+// liveMarks are what the live frame adds to a block's page: the bridge (its
+// one script, in the head) and the element numbers the bridge keys on.
+var (
+	bridgeScript = regexp.MustCompile(`(?s)^(.*?<head>.*?)<script>.*?</script>`)
+	nodeMarks    = regexp.MustCompile(` data-symposium-node="\d+"`)
+)
+
+// pageOf is a preview document as the block made it: for the live frame,
+// without the bridge and the element numbers.
+func pageOf(src, doc string) string {
+	if !strings.HasPrefix(src, "/frame") {
+		return doc
+	}
+	return nodeMarks.ReplaceAllString(bridgeScript.ReplaceAllString(doc, "$1"), "")
+}
+
 // waitPreview waits until the current preview document contains want.
-func waitPreview(t *testing.T, ctx context.Context, want string) string {
+func waitPreview(t testing.TB, ctx context.Context, want string) string {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var html string
 	var err error
 	for time.Now().Before(deadline) {
 		// The frame has no src until the block's first result arrives.
-		src := eval[string](t, ctx, `(() => { const s = document.getElementById('preview').getAttribute('src'); if (!s) return ''; const u = new URL(s, location.href); return u.pathname + u.search })()`)
+		src := eval[string](t, ctx, `(() => { const s = document.getElementById('preview').getAttribute('src'); if (!s) return ''; const u = new URL(s, location.href); return u.pathname + u.search + u.hash })()`)
 		if src != "" {
-			if html, err = previewHTML(ctx, src); err == nil && strings.Contains(html, want) {
-				return html
+			if html, err = previewHTML(ctx, src); err == nil && strings.Contains(pageOf(src, html), want) {
+				return pageOf(src, html)
 			}
 		}
 		time.Sleep(150 * time.Millisecond)
@@ -226,7 +274,7 @@ func waitPreview(t *testing.T, ctx context.Context, want string) string {
 
 var memFigure = regexp.MustCompile(`^([0-9.]+) / `)
 
-func isolateFigures(t *testing.T, ctx context.Context, blockID string) (memMB, cpuPct float64, ok bool) {
+func isolateFigures(t testing.TB, ctx context.Context, blockID string) (memMB, cpuPct float64, ok bool) {
 	t.Helper()
 	row := eval[[]string](t, ctx, fmt.Sprintf(`(() => { const r = document.querySelector('#isolate-rows tr[data-block-id=%q]');
 		return r ? [r.querySelector('.mem').textContent, r.querySelector('.cpu').textContent] : []; })()`, blockID))
@@ -281,8 +329,8 @@ func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 	waitPreview(t, ctx, "Typed for again")
 
 	// Block content can never reach the page: the frame is sandboxed without
-	// allow-same-origin or allow-scripts, its document has no script, and the
-	// page cannot reach into it either.
+	// allow-same-origin (its only script is the bridge), the block's page in
+	// it has no script, and the page cannot reach into it either.
 	typeInto(t, ctx, "code-html", `<p id="x">safe</p><script>parent.document.title = 'pwned'</script><img src="x" onerror="parent.document.title='pwned'">`)
 	typeInto(t, ctx, "code-js", `console.log('xss attempt')`)
 	html = waitPreview(t, ctx, `<p id="x">safe</p>`)
@@ -291,7 +339,7 @@ func TestEditPreviewLogsTimeoutDashboard(t *testing.T) {
 			t.Errorf("preview document contains %q: %s", bad, html)
 		}
 	}
-	if sb := eval[[]any](t, ctx, `(() => { const f = document.getElementById('preview'); return [f.hasAttribute('sandbox'), f.getAttribute('sandbox'), f.sandbox.contains('allow-same-origin'), f.sandbox.contains('allow-scripts')]; })()`); sb[0] != true || sb[1] != "" || sb[2] != false || sb[3] != false {
+	if sb := eval[[]any](t, ctx, `(() => { const f = document.getElementById('preview'); return [f.hasAttribute('sandbox'), f.getAttribute('sandbox'), f.sandbox.contains('allow-same-origin'), f.sandbox.contains('allow-scripts')]; })()`); sb[0] != true || sb[1] != "allow-scripts" || sb[2] != false || sb[3] != true {
 		t.Errorf("preview sandbox attribute: %v", sb)
 	}
 	if eval[bool](t, ctx, `document.getElementById('preview').contentDocument !== null`) {
@@ -354,7 +402,7 @@ inner()`)
 	}
 }
 
-func blockName(t *testing.T, base, id string) string {
+func blockName(t testing.TB, base, id string) string {
 	t.Helper()
 	resp, err := http.Get(base + "/api/content-blocks")
 	if err != nil {
@@ -395,7 +443,8 @@ func TestPageServedWithCSP(t *testing.T) {
 	app := fiber.New()
 	ui.Mount(app)
 	for path, typ := range map[string]string{"/": "text/html", "/ui/app.js": "javascript", "/ui/style.css": "text/css", "/ui/live.js": "javascript",
-		"/ui/chart.js": "javascript", "/ui/editor.js": "javascript", "/ui/examples.js": "javascript", "/ui/theme.js": "javascript", "/ui/favicon.svg": "image/svg+xml"} {
+		"/ui/chart.js": "javascript", "/ui/editor.js": "javascript", "/ui/examples.js": "javascript", "/ui/theme.js": "javascript", "/ui/favicon.svg": "image/svg+xml",
+		"/ui/preview.js": "javascript", "/ui/embed.js": "javascript", "/ui/embed.css": "text/css"} {
 		resp, err := app.Test(httptest.NewRequest("GET", path, nil))
 		if err != nil {
 			t.Fatal(err)

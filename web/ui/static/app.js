@@ -3,6 +3,7 @@ import { ensureSignedIn } from "./signin.js";
 import { drawChart, renderLegend, colorFor, WINDOW_MS } from "./chart.js";
 import { makeState, makeView } from "./editor.js";
 import { EXAMPLES } from "./examples.js";
+import { LivePreview } from "./preview.js";
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...kids) => {
@@ -180,19 +181,38 @@ matchMedia("(prefers-color-scheme: dark)").addEventListener("change", redrawChar
 // ---- live connection ----
 
 await ensureSignedIn(); // AUTH_MODE=keys: a key first; local mode passes at once
+
+// The preview is a live page of the open block, kept in the block's
+// isolate on the server (preview.js): the frame shows it and forwards the
+// viewer's events; the block's script never runs in this browser. A server
+// without live sessions gets the static output page instead.
+let staticPreview = false;
+const preview = new LivePreview({
+  frame: $("preview"),
+  send: (m) => live.send(m),
+  onState: renderLive,
+  onLogs: liveLogs,
+  onRemoved: renderRemoved,
+  onNotices: liveNotices,
+  onUnsupported() { staticPreview = true; if (state.open) showStaticPreview(state.open); },
+});
+window.symposium.preview = preview;
 const live = connect({ onMessage, onStatus });
 
 function onStatus(s) {
+  if (s !== "connected") preview.disconnected();
   const c = $("conn");
   c.textContent = s === "connected" ? "live" : s + "…";
   c.className = "pill " + (s === "connected" ? "pill-ok" : "pill-wait");
 }
 
 function onMessage(m) {
+  if (preview.handle(m)) return;
   switch (m.type) {
     case "hello":
       // A (re)connection: anything in flight was lost with the old socket.
       state.inFlight.clear();
+      preview.connected();
       loadBlocks().then(() => { for (const id of state.pending.keys()) scheduleSave(id, 0); });
       break;
     case "result": onResult(m); break;
@@ -382,9 +402,12 @@ function openBlock(id) {
 async function showLast(id) {
   clearConsole();
   setRunStatus("", "");
+  $("embed-panel").hidden = true;
+  $("embed").setAttribute("aria-expanded", "false");
   const b = state.blocks.get(id);
-  if (b?.updatedAt || state.results.has(id)) showPreview(id);
-  else { $("preview").removeAttribute("src"); $("preview-empty").hidden = false; }
+  const stored = { codeKey: codeKey(b?.code, b?.data) };
+  if (b?.updatedAt || state.results.has(id)) showPreview(id, null, stored);
+  else { preview.close(); renderRemoved([]); $("preview-empty").hidden = false; }
   let r = state.results.get(id) || store.get(RESULT + id);
   if (!r && b && !b.local) {
     try {
@@ -393,7 +416,7 @@ async function showLast(id) {
     } catch { /* not served: the console stays empty until the next run */ }
   }
   if (state.open !== id) return;
-  if (r && r.logs) showResult(r, true);
+  if (r && r.logs) showResult(r, true, stored);
   else if (b?.updatedAt) $("logs").replaceChildren(el("li", { className: "muted", textContent: "The console of the last run was not seen by this browser. Press Run to see it." }));
 }
 
@@ -408,7 +431,7 @@ function closeEditor(why) {
   state.open = null;
   $("editor").hidden = true;
   $("empty-state").hidden = false;
-  $("preview").removeAttribute("src");
+  preview.close();
   if (location.hash) history.replaceState(null, "", location.pathname + location.search);
   renderTitle();
   renderList();
@@ -506,7 +529,7 @@ function saveNow(id, force) {
     if (id === state.open) setRunStatus("offline: will run when reconnected", "bad");
     return; // the next hello sends it
   }
-  state.inFlight.set(ref, { id, rev: p ? p.rev : 0, dataOK: data.ok, code, data: msg.data });
+  state.inFlight.set(ref, { id, rev: p ? p.rev : 0, dataOK: data.ok, code, data: msg.data, force: !!force });
   if (p && p.reason === "offline") p.reason = "";
   renderSave();
   if (id === state.open) setRunStatus("running…", "");
@@ -539,7 +562,15 @@ function onResult(m) {
   store.set(RESULT + m.blockId, { ...m, logs: m.logs.slice(0, 200) });
   renderList();
   renderSave();
-  if (m.blockId === state.open) showResult(m);
+  // The code this run had: other code (or Run pressed) restarts the live
+  // page; a result from another tab is taken as new code.
+  const run = f ? { codeKey: codeKey(f.code, f.data), force: f.force } : { codeKey: "elsewhere:" + (++state.seq) };
+  if (m.blockId === state.open) showResult(m, false, run);
+}
+
+// codeKey names a block's code and data, to tell whether a run changed them.
+function codeKey(code, data) {
+  return JSON.stringify([code?.html ?? "", code?.css ?? "", code?.javascript ?? "", data ?? null]);
 }
 
 function onError(m) {
@@ -595,11 +626,10 @@ function clearConsole() {
   $("run-error").hidden = true;
 }
 
-function showResult(m, past) {
-  showPreview(m.blockId);
+function showResult(m, past, run) {
+  showPreview(m.blockId, m, run);
   const logs = $("logs");
-  logs.replaceChildren(...(m.logs || []).map((l) =>
-    el("li", { className: "log-" + l.level }, el("span", { className: "lvl", textContent: l.level }), l.message)));
+  logs.replaceChildren(...(m.logs || []).map(logLine));
   if (!m.logs?.length) logs.append(el("li", { className: "muted", textContent: "(no console output)" }));
   const notes = $("notices");
   const list = Array.isArray(m.notices) ? m.notices : [];
@@ -625,12 +655,106 @@ function showResult(m, past) {
   setRunStatus(`${OUTCOME[e.kind] || "failed"} after ${m.durationMs.toFixed(0)} ms${when}`, "bad");
 }
 
-// The preview is a sandboxed frame (opaque origin, no scripts) loading the
-// sanitised output; the query string defeats any cache after each run.
-function showPreview(id) {
-  $("preview").src = `/api/content-block-output/${encodeURIComponent(id)}?v=${Date.now()}`;
+// showPreview shows the block's live page after a run (m; null: its
+// stored state), or why there is none: a run that timed out or ran out of
+// memory would only do it again.
+function showPreview(id, m, run) {
   $("preview-empty").hidden = true;
+  if (m) renderRemoved(m.removed || []);
+  if (staticPreview) { showStaticPreview(id); return; }
+  if (m && !m.success && m.error?.kind !== "script") {
+    preview.stop(id, `not live: the last run ${OUTCOME[m.error?.kind] || "failed"}; fix the code or press Restart to try again`);
+    return;
+  }
+  if (preview.blockId !== id || preview.state === "idle") preview.open(id, run);
+  else preview.ran(id, run?.codeKey, run?.force);
 }
+
+// showStaticPreview: the sanitised, script-free output page (servers
+// without live sessions); the query string defeats any cache.
+function showStaticPreview(id) {
+  preview.showStatic(`/api/content-block-output/${encodeURIComponent(id)}?v=${Date.now()}`);
+  renderLive({ state: "static", text: "static: this server has no live pages, so the preview shows the last output only", restart: false });
+}
+
+function renderLive({ state: st, text, restart, kind }) {
+  const s = $("live-status");
+  s.textContent = text;
+  s.dataset.state = st;
+  s.dataset.kind = kind || "";
+  s.className = "live-status " + (st === "live" && !kind ? "ok" : st === "ended" || kind ? "bad" : "");
+  $("live-restart").hidden = !restart;
+  $("live-badge").hidden = st !== "live";
+}
+$("live-restart").addEventListener("click", () => preview.restart());
+
+const logLine = (l) => el("li", { className: "log-" + l.level }, el("span", { className: "lvl", textContent: l.level }), l.message);
+
+// liveLogs keeps the console in step with the live page: its first render's
+// lines replace the run's (the same code ran), each turn's are added.
+function liveLogs(logs, { first }) {
+  const ul = $("logs");
+  if (first) {
+    ul.replaceChildren(...logs.map(logLine));
+    if (!logs.length) ul.append(el("li", { className: "muted", textContent: "(no console output)" }));
+    return;
+  }
+  ul.querySelector(":scope > li.muted")?.remove();
+  ul.append(...logs.map((l) => { const li = logLine(l); li.classList.add("live-line"); return li; }));
+  while (ul.children.length > 500) ul.firstElementChild.remove();
+  $("console").scrollTop = $("console").scrollHeight;
+}
+
+// liveNotices: the live page's first render says what the page is (a
+// static run's "no user events" notice no longer holds); turns add.
+function liveNotices(list, { first }) {
+  const notes = $("notices");
+  if (first) notes.replaceChildren();
+  const have = new Set([...notes.children].map((li) => li.textContent));
+  for (const n of list) {
+    const text = typeof n === "string" ? n : (n.message || JSON.stringify(n));
+    if (!have.has(text)) notes.append(el("li", { textContent: text }));
+  }
+  notes.hidden = !notes.children.length;
+}
+
+// renderRemoved says what the sanitiser took out of the page, and why.
+function renderRemoved(list) {
+  const box = $("removed");
+  box.hidden = !list.length;
+  if (!list.length) return;
+  $("removed-list").replaceChildren(...list.map((r) =>
+    el("li", {}, el("code", { textContent: r.what }), r.count > 1 ? ` ×${r.count}` : "", r.why ? ` — ${r.why}` : "")));
+  $("removed-count").textContent = String(list.reduce((n, r) => n + (r.count || 1), 0));
+}
+
+// ---- embedding ----
+
+$("embed").addEventListener("click", async () => {
+  const id = state.open, panel = $("embed-panel"), btn = $("embed");
+  if (!id) return;
+  if (!panel.hidden) { panel.hidden = true; btn.setAttribute("aria-expanded", "false"); return; }
+  try {
+    const r = await fetch(`/api/content-block/${encodeURIComponent(id)}/embed`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const j = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(j.message || `the server answered ${r.status}`);
+    $("embed-code").value = j.html;
+    $("embed-open").href = j.url;
+    $("embed-copied").textContent = "";
+    panel.hidden = false;
+    btn.setAttribute("aria-expanded", "true");
+    $("embed-code").focus();
+    $("embed-code").select();
+  } catch (e) {
+    notice(`Could not make an embed of this block: ${e.message}`);
+  }
+});
+$("embed-copy").addEventListener("click", async () => {
+  const code = $("embed-code");
+  try { await navigator.clipboard.writeText(code.value); } catch { code.select(); document.execCommand("copy"); }
+  $("embed-copied").textContent = "Copied to the clipboard.";
+});
+$("embed-close").addEventListener("click", () => { $("embed-panel").hidden = true; $("embed").setAttribute("aria-expanded", "false"); $("embed").focus(); });
 
 function setRunStatus(text, cls) {
   const s = $("run-status");

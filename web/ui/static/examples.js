@@ -25,12 +25,12 @@ export const EXAMPLES = [
   },
   {
     id: "counter",
-    title: "Counter (rendered once)",
-    blurb: "The script computes the count on the server. The preview is static: clicking it does nothing until interactive blocks land.",
+    title: "Interactive counter",
+    blurb: "Click the buttons: each click runs the block's listener on the server, and the new page comes back. No block script runs in your browser.",
     code: {
-      html: '<div class="counter">\n  <span id="count">0</span>\n  <span class="label">clicks</span>\n</div>',
-      css: ".counter { font-family: system-ui, sans-serif; display: inline-flex; align-items: baseline; gap: 8px; margin: 16px; padding: 12px 18px; border-radius: 10px; background: #edf2ff; }\n#count { font-size: 40px; font-weight: 700; color: #3b5bdb; }",
-      javascript: "let count = DATA.start;\nfor (let i = 0; i < DATA.clicks; i++) count++;\ndocument.getElementById('count').textContent = String(count);\nconsole.log('count is', count);",
+      html: '<div class="counter">\n  <button id="dec" type="button" aria-label="One less">−</button>\n  <output id="count">0</output>\n  <button id="inc" type="button" aria-label="One more">+</button>\n</div>',
+      css: ".counter { font-family: system-ui, sans-serif; display: inline-flex; align-items: center; gap: 12px; margin: 16px; padding: 12px 18px; border-radius: 10px; background: #edf2ff; }\n#count { font-size: 40px; font-weight: 700; color: #3b5bdb; min-width: 2ch; text-align: center; }\nbutton { font-size: 22px; width: 44px; height: 44px; border-radius: 8px; border: 1px solid #bac8ff; background: #fff; cursor: pointer; }",
+      javascript: "let count = DATA.start + DATA.clicks;\nconst out = document.getElementById('count');\nfunction show() {\n  out.textContent = String(count);\n  console.log('count is', count);\n}\ndocument.getElementById('inc').addEventListener('click', () => { count++; show(); });\ndocument.getElementById('dec').addEventListener('click', () => { count--; show(); });\nshow();",
     },
     data: { start: 40, clicks: 2 },
   },

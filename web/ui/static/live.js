@@ -1,9 +1,10 @@
-// One WebSocket per page to /ws. It reconnects by itself with exponential
+// One WebSocket per page to /ws (path: another endpoint of this origin, as
+// an embed's /ws?embed=...). It reconnects by itself with exponential
 // backoff and jitter, so a restarted or scaled-down instance is survivable.
-export function connect({ onMessage, onStatus }) {
+export function connect({ onMessage, onStatus, path = "/ws" }) {
   let ws = null;
   let delay = 500;
-  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + path;
 
   function open() {
     onStatus("connecting");
