@@ -175,11 +175,16 @@ func (ex *execution) run(b Block) error {
 	// Date follows real time, jumped forward to the virtual clock when timers
 	// have run ahead of it: a busy loop on Date.now() ends, and a 1 s timer
 	// still sees a second pass.
+	// Date counts from a whole millisecond, so the milliseconds a script
+	// reads from Date.now() are those the timers count (clockMs): a timer
+	// set 1000 ms after a Date.now() reading sees exactly 1000 ms pass,
+	// whatever fraction of a millisecond the execution started at.
 	start := time.Now()
 	ex.start = start
+	base := start.Truncate(time.Millisecond)
 	ex.rt.SetTimeSource(func() time.Time {
 		real, virtual := time.Since(start), time.Duration(ex.loop.now)*time.Millisecond
-		return start.Add(max(real, virtual))
+		return base.Add(max(real, virtual))
 	})
 	ex.rt.SetMaxCallStackSize(maxCallStackSize)
 	ex.rt.SetPromiseRejectionTracker(ex.trackRejection)

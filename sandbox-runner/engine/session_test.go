@@ -759,9 +759,11 @@ func TestSessionMemoryStaysFlat(t *testing.T) {
 		}
 		dispatch(t, s, Event{Type: "input", Target: "#q", Value: str(string(rune('a' + i%26)))})
 	}
-	// Unswept, these renders keep about 75 MB; the bound leaves room for
-	// caches other tests of the package fill meanwhile.
-	if grown := int64(heap()) - int64(base); grown > 16<<20 {
+	// Unswept, these renders keep about 75 MB; the bound, under half of
+	// that, leaves room for the package-wide caches (compiled programs,
+	// Intl data) that earlier tests' leftovers fill meanwhile: 17 MB was
+	// seen once in a full run.
+	if grown := int64(heap()) - int64(base); grown > 32<<20 {
 		t.Errorf("300 re-renders grew the heap by %d KB", grown>>10)
 	}
 }
