@@ -322,7 +322,7 @@ func serve(ctx context.Context, cfg config.Config, env config.Getenv, logger *sl
 	svc := blocksvc.New(rt, svcOpts...)
 	data.SetAccountant(svc) // saved data counts in the storage quotas
 	mgr := session.New(rt, session.Config{InstanceID: instanceID, IdleTimeout: cfg.SessionIdleTimeout,
-		EventsPerSecond: cfg.SessionEventsPerSecond, MaxSessions: cfg.MaxSessions, Logger: logger.With("component", "session")})
+		EventsPerSecond: cfg.SessionEventsPerSecond, MaxSessions: cfg.MaxSessions, MaxPerOwner: cfg.MaxSessionsPerTenant, Logger: logger.With("component", "session")})
 	sessions.Store(mgr)
 	// With Redis, an event that reaches the wrong instance is forwarded to
 	// the one holding its session, and code changes end sessions everywhere.

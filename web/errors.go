@@ -111,6 +111,8 @@ func ProblemFor(err error) (Problem, bool) {
 			wait = max(1, int((re.RetryAfter+time.Second-1)/time.Second))
 		}
 		return Problem{http.StatusTooManyRequests, "session_rate_limited", "this live session gets events faster than SESSION_EVENTS_PER_SECOND allows; slow down and try again", wait}, true
+	case errors.Is(err, session.ErrOwnerLimit):
+		return Problem{http.StatusTooManyRequests, "session_quota", "your tenant holds its maximum of live sessions on this server (MAX_SESSIONS_PER_TENANT); close some or let them go idle", 5}, true
 	case errors.Is(err, session.ErrSessionLimit):
 		return Problem{http.StatusServiceUnavailable, "session_limit", "this server holds its maximum of live sessions (MAX_SESSIONS); close one or try again later", 5}, true
 	case errors.Is(err, isolate.ErrSessionLimit):

@@ -59,6 +59,7 @@ type Config struct {
 	SessionEventsPerSecond float64       // per session; bursts of twice that
 	SessionsPerIsolate     int           // live sessions one block's isolate holds
 	MaxSessions            int           // live sessions on this instance
+	MaxSessionsPerTenant   int           // of them, one tenant's (its embeds' viewers included)
 	EmbedSecret            string        // HMAC key of embed tokens; empty: one kept in the kv store
 }
 
@@ -129,6 +130,7 @@ func Load(env Getenv) (Config, error) {
 	c.SessionEventsPerSecond = p.floatRange("SESSION_EVENTS_PER_SECOND", 60, 0.1, 10000)
 	c.SessionsPerIsolate = p.intRange("SESSIONS_PER_ISOLATE", 16, 1, 256)
 	c.MaxSessions = p.intRange("MAX_SESSIONS", 200, 1, 100_000)
+	c.MaxSessionsPerTenant = p.intRange("MAX_SESSIONS_PER_TENANT", max(c.MaxSessions/4, 1), 1, 100_000)
 	c.EmbedSecret = p.str("EMBED_SECRET", "")
 	if c.EmbedSecret != "" && len(c.EmbedSecret) < 32 {
 		p.errs = append(p.errs, "EMBED_SECRET: want at least 32 characters (or leave it unset: one is kept in the kv store)")

@@ -15,6 +15,8 @@ var (
 	ErrRateLimited = errors.New("session: too many events for this session")
 	// ErrSessionLimit: this instance holds its maximum of live sessions.
 	ErrSessionLimit = errors.New("session: this instance holds its maximum of live sessions")
+	// ErrOwnerLimit: the tenant holds its maximum of live sessions here.
+	ErrOwnerLimit = errors.New("session: the tenant holds its maximum of live sessions")
 	// ErrInvalidEvent: the event cannot be dispatched as sent.
 	ErrInvalidEvent = errors.New("session: invalid event")
 	// ErrClosed: the manager is shut down.

@@ -48,8 +48,12 @@ type Config struct {
 	IdleTimeout     time.Duration // default 10m
 	EventsPerSecond float64       // per session, bursts of twice that; default 60; < 0 unlimited
 	MaxSessions     int           // live sessions on this instance; default 200
-	MinTick         time.Duration // timer turns at least this far apart; default 16ms
-	Logger          *slog.Logger
+	// MaxPerOwner bounds one tenant's live sessions on this instance, so
+	// one tenant (or the public viewers of its embeds) cannot take every
+	// session; default a quarter of MaxSessions (at least 1).
+	MaxPerOwner int
+	MinTick     time.Duration // timer turns at least this far apart; default 16ms
+	Logger      *slog.Logger
 }
 
 // Defaults of Config.
@@ -96,6 +100,10 @@ type Manager struct {
 	sessions map[string]*sess
 	byBlock  map[string]map[string]*sess
 	pending  int
+	// opening are the opens whose first render is running, by block: a
+	// delete, code change or isolate end in that window marks them, and
+	// the open then closes what it made instead of keeping it.
+	opening  map[string]map[*opening]struct{}
 	closed   bool
 	tombs    map[string]tomb
 	tombRing []string
@@ -103,6 +111,13 @@ type Manager struct {
 	watchSeq uint64
 
 	opened, events, ticks atomic.Uint64
+}
+
+// opening is one open in flight.
+type opening struct {
+	id, owner string
+	code      isolate.Code
+	ended     Reason // set when the block's sessions ended meanwhile
 }
 
 type tomb struct {
@@ -149,8 +164,11 @@ func New(rt Runtime, cfg Config) *Manager {
 	if cfg.MinTick <= 0 {
 		cfg.MinTick = DefaultMinTick
 	}
+	if cfg.MaxPerOwner <= 0 {
+		cfg.MaxPerOwner = max(cfg.MaxSessions/4, 1)
+	}
 	m := &Manager{rt: rt, cfg: cfg, logger: cfg.Logger, sessions: map[string]*sess{}, byBlock: map[string]map[string]*sess{},
-		tombs: map[string]tomb{}, ended: map[Reason]uint64{}}
+		tombs: map[string]tomb{}, ended: map[Reason]uint64{}, opening: map[string]map[*opening]struct{}{}}
 	if m.logger == nil {
 		m.logger = slog.New(slog.DiscardHandler)
 	}
@@ -185,9 +203,18 @@ func (m *Manager) Open(ctx context.Context, owner, blockID string, code isolate.
 		m.mu.Unlock()
 		return nil, fmt.Errorf("%w (%d, MAX_SESSIONS)", ErrSessionLimit, m.cfg.MaxSessions)
 	}
+	if m.ownedLocked(owner) >= m.cfg.MaxPerOwner {
+		m.mu.Unlock()
+		return nil, fmt.Errorf("%w (%d, MAX_SESSIONS_PER_TENANT)", ErrOwnerLimit, m.cfg.MaxPerOwner)
+	}
 	m.pending++
-	m.mu.Unlock()
 	id := m.newID()
+	op := &opening{id: id, owner: owner, code: code}
+	if m.opening[blockID] == nil {
+		m.opening[blockID] = map[*opening]struct{}{}
+	}
+	m.opening[blockID][op] = struct{}{}
+	m.mu.Unlock()
 	turn, err := m.rt.OpenSession(context.WithoutCancel(ctx), blockID, id, code, data, annotate)
 	if errors.Is(err, isolate.ErrDead) {
 		// The block's isolate ended as the session was opening: once more,
@@ -196,12 +223,29 @@ func (m *Manager) Open(ctx context.Context, owner, blockID string, code isolate.
 	}
 	m.mu.Lock()
 	m.pending--
+	if ops := m.opening[blockID]; ops != nil {
+		delete(ops, op)
+		if len(ops) == 0 {
+			delete(m.opening, blockID)
+		}
+	}
 	if err != nil {
 		m.mu.Unlock()
 		return nil, err
 	}
 	turn.SessionID = id
 	m.opened.Add(1)
+	if r := op.ended; r != "" && !turn.Ended {
+		// The block was deleted, its code changed or its isolate ended
+		// while this page opened: the page is already stale.
+		m.bury(id, owner, blockID, r)
+		m.ended[r]++
+		m.mu.Unlock()
+		if r != ReasonIsolateEnded {
+			m.rt.CloseSession(blockID, id)
+		}
+		return nil, &GoneError{Reason: r}
+	}
 	if turn.Ended {
 		r := reasonOf(turn)
 		m.bury(id, owner, blockID, r)
@@ -226,6 +270,24 @@ func (m *Manager) Open(ctx context.Context, owner, blockID string, code isolate.
 	m.scheduleLocked(s, turn.NextTimer)
 	m.mu.Unlock()
 	return turn, nil
+}
+
+// ownedLocked counts owner's sessions, live and opening; m.mu held.
+func (m *Manager) ownedLocked(owner string) int {
+	n := 0
+	for _, s := range m.sessions {
+		if s.owner == owner {
+			n++
+		}
+	}
+	for _, ops := range m.opening {
+		for op := range ops {
+			if op.owner == owner {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (m *Manager) newID() string {
@@ -618,6 +680,11 @@ func (m *Manager) endWhere(blockID string, reason Reason, pick func(*sess) bool)
 			afters = append(afters, m.endLocked(s, reason, nil, false, true))
 		}
 	}
+	for op := range m.opening[blockID] {
+		if op.ended == "" && pick(&sess{code: op.code}) {
+			op.ended = reason
+		}
+	}
 	m.mu.Unlock()
 	for _, a := range afters {
 		a()
@@ -633,6 +700,12 @@ func (m *Manager) IsolateEnded(blockID string, sessionIDs []string, why isolate.
 		for _, id := range sessionIDs {
 			if s := m.sessions[id]; s != nil && s.blockID == blockID {
 				afters = append(afters, m.endLocked(s, ReasonIsolateEnded, nil, true, true))
+				continue
+			}
+			for op := range m.opening[blockID] {
+				if op.id == id && op.ended == "" {
+					op.ended = ReasonIsolateEnded // its first render finished in an isolate now gone
+				}
 			}
 		}
 		m.mu.Unlock()

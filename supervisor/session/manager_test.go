@@ -219,7 +219,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestMaxSessions(t *testing.T) {
-	m := newManager(t, newFake(), Config{MaxSessions: 2})
+	m := newManager(t, newFake(), Config{MaxSessions: 2, MaxPerOwner: 10})
 	ctx := context.Background()
 	a, _ := m.Open(ctx, "t", "b", isolate.Code{}, nil, false)
 	m.Open(ctx, "t", "b", isolate.Code{}, nil, false)
@@ -442,5 +442,87 @@ func TestConcurrentEventsSerialise(t *testing.T) {
 	got, _ := m.Get("t", "b", turn.SessionID)
 	if !strings.Contains(got.HTML, "<p>200</p>") {
 		t.Fatalf("200 clicks: %q", got.HTML)
+	}
+}
+
+// One tenant cannot take every session of the instance.
+func TestMaxSessionsPerOwner(t *testing.T) {
+	m := newManager(t, newFake(), Config{MaxSessions: 10, MaxPerOwner: 2})
+	ctx := context.Background()
+	for range 2 {
+		if _, err := m.Open(ctx, "t", "b", isolate.Code{}, nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.Open(ctx, "t", "b2", isolate.Code{}, nil, false); !errors.Is(err, ErrOwnerLimit) {
+		t.Fatalf("third of one tenant: %v, want ErrOwnerLimit", err)
+	}
+	if _, err := m.Open(ctx, "u", "b", isolate.Code{}, nil, false); err != nil {
+		t.Fatalf("another tenant: %v", err)
+	}
+}
+
+// gatedRuntime holds every OpenSession until released, so a test can end
+// the block's sessions while a first render runs.
+type gatedRuntime struct {
+	*fakeRuntime
+	entered chan string
+	release chan struct{}
+}
+
+func (g *gatedRuntime) OpenSession(ctx context.Context, b, sid string, code isolate.Code, data []byte, ann bool) (*isolate.Turn, error) {
+	g.entered <- sid
+	<-g.release
+	return g.fakeRuntime.OpenSession(ctx, b, sid, code, data, ann)
+}
+
+// A delete, a code change or the isolate's end while a session opens wins:
+// the open closes what it made and answers gone with the reason.
+func TestOpenRacingTheBlocksEndLosesIt(t *testing.T) {
+	for name, end := range map[string]func(m *Manager, sid string){
+		"deleted":      func(m *Manager, _ string) { m.EndBlock("b", ReasonDeleted) },
+		"code_changed": func(m *Manager, _ string) { m.CodeChanged("b", FullCode(isolate.Code{JavaScript: "new"})) },
+		"isolate_ended": func(m *Manager, sid string) {
+			m.IsolateEnded("b", []string{sid}, isolate.EventEvicted)
+			time.Sleep(50 * time.Millisecond) // IsolateEnded works off the caller's goroutine
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := &gatedRuntime{fakeRuntime: newFake(), entered: make(chan string, 1), release: make(chan struct{})}
+			m := newManager(t, g, Config{})
+			done := make(chan error, 1)
+			go func() {
+				_, err := m.Open(context.Background(), "t", "b", isolate.Code{JavaScript: "old"}, nil, false)
+				done <- err
+			}()
+			sid := <-g.entered
+			end(m, sid)
+			close(g.release)
+			err := <-done
+			var gone *GoneError
+			if !errors.As(err, &gone) || string(gone.Reason) != name {
+				t.Fatalf("open: %v, want gone (%s)", err, name)
+			}
+			if m.Stats().Open != 0 {
+				t.Fatalf("%d sessions kept", m.Stats().Open)
+			}
+			if name != "isolate_ended" && g.isLive(sid) {
+				t.Fatal("the runtime's session was not closed")
+			}
+		})
+	}
+	// A data-only change does not stop an open.
+	g := &gatedRuntime{fakeRuntime: newFake(), entered: make(chan string, 1), release: make(chan struct{})}
+	m := newManager(t, g, Config{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Open(context.Background(), "t", "b", isolate.Code{JavaScript: "same"}, nil, false)
+		done <- err
+	}()
+	<-g.entered
+	m.CodeChanged("b", FullCode(isolate.Code{JavaScript: "same"}))
+	close(g.release)
+	if err := <-done; err != nil || m.Stats().Open != 1 {
+		t.Fatalf("open across a change that left its code: %v, %d open", err, m.Stats().Open)
 	}
 }

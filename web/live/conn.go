@@ -329,7 +329,7 @@ func (h *Hub) fail(c *client, ref string, err error) {
 	if !ok {
 		h.logger.Error("live: command failed", "err", err)
 		p = web.Internal
-	} else if p.Status >= 500 && p.Code != "no_capacity" && p.Code != "shutting_down" {
+	} else if p.Status >= 500 && p.Code != "no_capacity" && p.Code != "shutting_down" && p.Code != "session_limit" {
 		h.logger.Error("live: command failed", "err", err)
 	}
 	h.reply(c, errorMsg{Type: "error", Ref: ref, Code: p.Code, Message: p.Message, RetryAfter: p.RetryAfter})

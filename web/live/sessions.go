@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -141,13 +142,27 @@ func (h *Hub) openSession(ctx context.Context, c *client, r request) {
 		c.sess.m[sid] = ss
 		c.sess.mu.Unlock()
 		ss.cancel = h.sessions.Manager.Watch(sid, func(u session.Update) { h.push(c, u) })
-		// A timer turn may have changed the page before the watch began.
-		if cur, err := h.sessions.Get(c.principal, r.BlockID, sid); err == nil {
+		// A timer turn may have changed the page, or ended the session,
+		// before the watch began.
+		cur, err := h.sessions.Get(c.principal, r.BlockID, sid)
+		var gone *session.GoneError
+		switch {
+		case err == nil:
 			turn.HTML, turn.CSS = cur.HTML, cur.CSS
+		case errors.As(err, &gone):
+			h.forget(c, sid)
+			turn.Ended = true
 		}
 		c.sess.mu.Lock()
 		ss.lastHTML = turn.HTML
 		c.sess.mu.Unlock()
+		if gone != nil {
+			html, css, removed := web.LivePage(turn.HTML, turn.CSS)
+			h.reply(c, sessionMsg{Type: "session", Ref: r.Ref, SessionID: sid, BlockID: r.BlockID, HTML: html, CSS: css,
+				Logs: nonNil(turn.Logs), Notices: nonNil(turn.Notices), Removed: nonNil(removed),
+				Result: resultJSON{Kind: turn.Kind, Message: turn.Message}, Ended: true, Reason: string(gone.Reason)})
+			return
+		}
 	}
 	html, css, removed := web.LivePage(turn.HTML, turn.CSS)
 	msg := sessionMsg{Type: "session", Ref: r.Ref, SessionID: sid, BlockID: r.BlockID, HTML: html, CSS: css,
