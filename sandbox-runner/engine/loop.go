@@ -62,6 +62,15 @@ func (l *loop) schedule(t *timer) {
 	heap.Push(&l.queue, t)
 }
 
+// add registers a new timer (its id live) and queues it.
+func (l *loop) add(t *timer) {
+	if l.byID == nil {
+		l.byID = make(map[int64]*timer)
+	}
+	l.byID[t.id] = t
+	l.schedule(t)
+}
+
 func (ex *execution) setTimer(repeat bool) func(goja.FunctionCall) goja.Value {
 	return func(c goja.FunctionCall) goja.Value {
 		fn, ok := goja.AssertFunction(c.Argument(0))
@@ -84,11 +93,7 @@ func (ex *execution) setTimer(repeat bool) func(goja.FunctionCall) goja.Value {
 		if repeat {
 			t.interval = max(int64(delay), 1) // the clock must advance between runs
 		}
-		if l.byID == nil {
-			l.byID = make(map[int64]*timer)
-		}
-		l.byID[t.id] = t
-		l.schedule(t)
+		l.add(t)
 		return ex.rt.ToValue(t.id)
 	}
 }
@@ -239,11 +244,7 @@ func (ex *execution) requestAnimationFrame(c goja.FunctionCall) goja.Value {
 		}
 		l.nextID++
 		t := &timer{id: l.nextID, due: int64(math.Ceil(frameTime(k))), frame: k}
-		if l.byID == nil {
-			l.byID = make(map[int64]*timer)
-		}
-		l.byID[t.id] = t
-		l.schedule(t)
+		l.add(t)
 	}
 	return ex.rt.ToValue(f.nextID)
 }
