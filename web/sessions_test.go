@@ -3,18 +3,14 @@ package web
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/symposium/symposium/storage/apikeys"
-	"github.com/symposium/symposium/storage/kv/bolt"
 	"github.com/symposium/symposium/supervisor/blocksvc"
 	"github.com/symposium/symposium/supervisor/isolate"
 	"github.com/symposium/symposium/supervisor/monitor"
 	"github.com/symposium/symposium/supervisor/session"
-	"github.com/symposium/symposium/web/auth"
 )
 
 // The session API over the real manager, block service, authenticator and
@@ -78,19 +74,7 @@ type sessionEnv struct {
 
 func newSessionEnv(t *testing.T, cfg session.Config, wcfg Config, svcOpts ...blocksvc.Option) *sessionEnv {
 	t.Helper()
-	kv, err := bolt.Open(filepath.Join(t.TempDir(), "k.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { kv.Close() })
-	ctx := context.Background()
-	e := &keysEnv{keys: apikeys.New(kv)}
-	a, err := auth.New(ctx, auth.ModeKeys, keyAdapter(e.keys), kv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.a, _, _ = e.keys.Create(ctx, "acme", "", false)
-	e.b, _, _ = e.keys.Create(ctx, "bravo", "", false)
+	e, a := newKeys(t)
 	if cfg.InstanceID == "" {
 		cfg.InstanceID = "i-one"
 	}

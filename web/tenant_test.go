@@ -31,6 +31,16 @@ type keysEnv struct {
 
 func newKeysEnv(t *testing.T, cfg Config, opts ...Option) *keysEnv {
 	t.Helper()
+	e, a := newKeys(t)
+	rt := &fakeRuntime{}
+	e.s = New(cfg, blocksvc.New(rt), monitor.New(rt, monitor.DefaultThresholds()), append([]Option{WithAuth(a)}, opts...)...)
+	return e
+}
+
+// newKeys is a key store with tenants acme and bravo and an admin, and an
+// authenticator over it, for a test to build its server with.
+func newKeys(t *testing.T) (*keysEnv, *auth.Authenticator) {
+	t.Helper()
 	kv, err := bolt.Open(filepath.Join(t.TempDir(), "k.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +57,7 @@ func newKeysEnv(t *testing.T, cfg Config, opts ...Option) *keysEnv {
 	e.aID = ka.ID
 	e.b, _, _ = e.keys.Create(ctx, "bravo", "", false)
 	e.root, _, _ = e.keys.Create(ctx, "ops", "", true)
-	rt := &fakeRuntime{}
-	e.s = New(cfg, blocksvc.New(rt), monitor.New(rt, monitor.DefaultThresholds()), append([]Option{WithAuth(a)}, opts...)...)
-	return e
+	return e, a
 }
 
 // do sends a request as the holder of secret ("" for nobody).

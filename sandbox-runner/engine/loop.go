@@ -188,23 +188,34 @@ func (ex *execution) runLoop() error {
 		}
 		l.fired++
 		l.now = t.due
-		if t.interval > 0 {
-			t.due += t.interval
-			l.schedule(t)
-		} else {
-			delete(l.byID, t.id)
-		}
-		if t.frame > 0 {
-			if err := ex.runFrame(t.frame); err != nil {
-				return err
-			}
-		} else if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
-			return err
-		}
-		if err := ex.afterTask(); err != nil {
+		if err := ex.fire(t, l.now); err != nil {
 			return err
 		}
 	}
+}
+
+// fire runs one due timer at now: an interval is queued again (in a live
+// session a late one does not replay the runs it missed; on the virtual
+// clock now is its due time, so it never is late), a timeout forgotten;
+// then its callback, or its animation frame, and the microtasks after it.
+func (ex *execution) fire(t *timer, now int64) error {
+	l := &ex.loop
+	if t.interval > 0 {
+		if t.due += t.interval; t.due <= now {
+			t.due = now + t.interval
+		}
+		l.schedule(t)
+	} else {
+		delete(l.byID, t.id)
+	}
+	if t.frame > 0 {
+		if err := ex.runFrame(t.frame); err != nil {
+			return err
+		}
+	} else if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
+		return err
+	}
+	return ex.afterTask()
 }
 
 // Animation frames tick at 60 Hz of the virtual clock: frame k is due at
@@ -323,23 +334,7 @@ func (ex *execution) runLive() error {
 		}
 		ran++
 		heap.Pop(&l.queue)
-		if t.interval > 0 {
-			// A late turn does not replay the runs it missed.
-			if t.due += t.interval; t.due <= now {
-				t.due = now + t.interval
-			}
-			l.schedule(t)
-		} else {
-			delete(l.byID, t.id)
-		}
-		if t.frame > 0 {
-			if err := ex.runFrame(t.frame); err != nil {
-				return err
-			}
-		} else if _, err := t.fn(goja.Undefined(), t.args...); err != nil {
-			return err
-		}
-		if err := ex.afterTask(); err != nil {
+		if err := ex.fire(t, now); err != nil {
 			return err
 		}
 	}

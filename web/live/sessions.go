@@ -136,6 +136,7 @@ func (h *Hub) openSession(ctx context.Context, c *client, r request) {
 		return
 	}
 	sid := turn.SessionID
+	var gone *session.GoneError // the session ended before its watch began
 	if !turn.Ended {
 		ss := &socketSession{blockID: r.BlockID, cancel: func() {}}
 		c.sess.mu.Lock()
@@ -145,30 +146,24 @@ func (h *Hub) openSession(ctx context.Context, c *client, r request) {
 		// A timer turn may have changed the page, or ended the session,
 		// before the watch began.
 		cur, err := h.sessions.Get(c.principal, r.BlockID, sid)
-		var gone *session.GoneError
 		switch {
 		case err == nil:
 			turn.HTML, turn.CSS = cur.HTML, cur.CSS
 		case errors.As(err, &gone):
 			h.forget(c, sid)
-			turn.Ended = true
 		}
 		c.sess.mu.Lock()
 		ss.lastHTML = turn.HTML
 		c.sess.mu.Unlock()
-		if gone != nil {
-			html, css, removed := web.LivePage(turn.HTML, turn.CSS)
-			h.reply(c, sessionMsg{Type: "session", Ref: r.Ref, SessionID: sid, BlockID: r.BlockID, HTML: html, CSS: css,
-				Logs: nonNil(turn.Logs), Notices: nonNil(turn.Notices), Removed: nonNil(removed),
-				Result: resultJSON{Kind: turn.Kind, Message: turn.Message}, Ended: true, Reason: string(gone.Reason)})
-			return
-		}
 	}
 	html, css, removed := web.LivePage(turn.HTML, turn.CSS)
 	msg := sessionMsg{Type: "session", Ref: r.Ref, SessionID: sid, BlockID: r.BlockID, HTML: html, CSS: css,
 		Logs: nonNil(turn.Logs), Notices: nonNil(turn.Notices), Removed: nonNil(removed),
-		Result: resultJSON{Kind: turn.Kind, Message: turn.Message}, Ended: turn.Ended}
-	if turn.Ended {
+		Result: resultJSON{Kind: turn.Kind, Message: turn.Message}, Ended: turn.Ended || gone != nil}
+	switch {
+	case gone != nil:
+		msg.Reason = string(gone.Reason)
+	case turn.Ended:
 		msg.Reason = string(web.EndReason(turn))
 	}
 	h.reply(c, msg)
