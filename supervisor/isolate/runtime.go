@@ -352,11 +352,13 @@ func (r *Runtime) acquire(ctx context.Context, blockID string) (*slot, error) {
 			iso.blockID.Store(&blockID)
 		}
 		// Under the lock: onDeath compares s.iso while holding it, and a
-		// runner may die before ready is closed.
+		// runner may die before ready is closed. Becoming ready changes
+		// what the table shows, so the sampler's cached view is renewed.
 		r.mu.Lock()
 		s.iso, s.err = iso, err
-		r.mu.Unlock()
 		close(s.ready)
+		r.ver++
+		r.mu.Unlock()
 		if err != nil {
 			r.mu.Lock()
 			s.busy--
